@@ -1,0 +1,265 @@
+"""The backward engine: runs the graph's nodes in reverse creation order.
+
+A node's inputs are always created before it, so sorting the reachable nodes by their
+sequence number (newest first) is a topological order; it is also reverse source order, which
+is what stepping through backward shows. The engine does the bookkeeping no gradient rule
+repeats: it sums broadcast gradients back to each input's shape, casts them to the input's
+dtype, treats missing gradients as zero, accumulates, and calls tensor hooks.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import Any
+
+from .._callsite import format_site
+from .._state import STATE
+from ..errors import GlassgradError
+from ..tensor import Tensor
+from .frames import _frames, frame_for
+
+_by_seq = attrgetter("seq")
+
+
+def _as_list(x: Any) -> list:
+    if x is None:
+        return []
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def _root_grads(outputs: list[Tensor], grads: Any, create_graph: bool) -> list[Tensor]:
+    from ..creation import ones_like
+
+    grads = _as_list(grads) if grads is not None else [None] * len(outputs)
+    if len(grads) != len(outputs):
+        raise GlassgradError(f"got {len(grads)} gradients for {len(outputs)} outputs")
+    out = []
+    for i, (t, g) in enumerate(zip(outputs, grads)):
+        if not t.requires_grad:
+            raise GlassgradError(f"element {i} of tensors does not require grad and does not "
+                                 "have a grad_fn")
+        if g is None:
+            if t.numel() != 1:
+                raise GlassgradError(
+                    f"grad can be implicitly created only for scalar outputs; this output has "
+                    f"shape {t.shape} (pass gradient=... to backward)")
+            g = ones_like(t)
+        elif not isinstance(g, Tensor):
+            from ..creation import tensor
+
+            g = tensor(g, dtype=t.dtype, device=t.device)
+        elif g.shape != t.shape:
+            raise GlassgradError(f"mismatch in shape: grad_output[{i}] has a shape of {g.shape} "
+                                 f"and output[{i}] has a shape of {t.shape}")
+        out.append(g if create_graph else g.detach())
+    return out
+
+
+def sum_to(g: Tensor, shape: tuple, node: Any) -> Tensor:
+    """Reduce a broadcast gradient to ``shape`` (the input's), or explain why it can't be."""
+    gshape = g.shape
+    lead = len(gshape) - len(shape)
+    ok = lead >= 0 and all(s == gs or s == 1 for s, gs in zip(shape, gshape[lead:]))
+    if not ok:
+        raise GlassgradError(
+            f"{node.display_name()} (forward at {format_site(node.site)}) returned a gradient "
+            f"of shape {gshape} for an input of shape {tuple(shape)}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                      if s == 1 and gshape[lead + i] != 1)
+    if axes:
+        g = g.sum(axes, keepdim=False)
+    return g.reshape(shape) if g.shape != tuple(shape) else g
+
+
+def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_graph: bool,
+            capture: list[Tensor] | None = None) -> list[Tensor | None] | None:
+    """Run backward from ``roots``. With ``capture``, return the gradients of those tensors
+    instead of accumulating into leaves' ``.grad`` (``autograd.grad``)."""
+    node_buf: dict[Any, list] = {}
+    leaf_buf: dict[Tensor, Tensor] = {}
+    for t, g in zip(roots, grads):
+        _add(t._grad_fn, t, t._output_nr, g, node_buf, leaf_buf)
+
+    nodes: list[Any] = []
+    seen: set = set()
+    stack = list(node_buf)
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        nodes.append(n)
+        for e in n.next:
+            if e is not None and not e[4] and e[0] not in seen:
+                stack.append(e[0])
+    nodes.sort(key=_by_seq, reverse=True)
+
+    captured: dict[Any, Tensor] = {}
+    capture_nodes: dict[Any, list[tuple[int, int]]] = {}
+    needed = None
+    if capture is not None:
+        for i, t in enumerate(capture):
+            if t._grad_fn is not None:
+                capture_nodes.setdefault(t._grad_fn, []).append((t._output_nr, i))
+        needed = _nodes_reaching(nodes, capture)
+
+    frames = _frames
+    was_enabled = STATE.grad_enabled
+    STATE.grad_enabled = create_graph
+    try:
+        for node in nodes:
+            if needed is not None and node not in needed:
+                continue
+            bufs = node_buf.pop(node, None)
+            if bufs is None:
+                continue
+            if node._hooks is not None or node._retained is not None:
+                _tensor_hooks(node, bufs, create_graph)
+            if capture_nodes and node in capture_nodes:
+                for nr, i in capture_nodes[node]:
+                    captured[i] = bufs[nr]
+                if not any(n in needed for n in _children(node)):
+                    continue
+            if len(bufs) > 1:
+                bufs = node.fill_missing(bufs)
+            key = (node.__class__, node.site)
+            frame = frames.get(key) or frame_for(*key)
+            result = frame(node, *bufs, *node.backward_args())
+            if not keep_graph:
+                node.free()
+            if result.__class__ is not tuple:
+                result = (result,)
+            edges = node.next
+            if len(result) != len(edges):
+                raise GlassgradError(
+                    f"{node.display_name()} returned an incorrect number of gradients "
+                    f"(expected {len(edges)}, got {len(result)})")
+            for e, g in zip(edges, result):
+                if e is None or g is None:
+                    continue
+                target, nr, shape, dtype, leaf = e
+                data = g._data
+                if data.shape != shape:
+                    g = sum_to(g, shape, node)
+                if data.dtype != dtype:
+                    g = g._cast(node.device.backend.from_native[dtype])
+                if leaf:
+                    prev = leaf_buf.get(target)
+                    leaf_buf[target] = g if prev is None else prev + g
+                else:
+                    buf = node_buf.get(target)
+                    if buf is None:
+                        buf = node_buf[target] = [None] * target.n_outputs
+                    prev = buf[nr]
+                    buf[nr] = g if prev is None else prev + g
+
+        for leaf, g in leaf_buf.items():
+            if leaf._hooks:
+                for hook in list(leaf._hooks):
+                    r = hook(g)
+                    if r is not None:
+                        g = r
+            if capture is not None:
+                for i, t in enumerate(capture):
+                    if t is leaf:
+                        captured[i] = g
+            elif leaf.grad is None:
+                leaf.grad = g if create_graph else g.detach()
+            else:
+                leaf.grad = leaf.grad + g if create_graph else (leaf.grad + g).detach()
+    finally:
+        STATE.grad_enabled = was_enabled
+    if capture is None:
+        return None
+    return [captured.get(i) for i in range(len(capture))]
+
+
+def _add(node: Any, t: Tensor, nr: int, g: Tensor, node_buf: dict, leaf_buf: dict) -> None:
+    if node is None:
+        prev = leaf_buf.get(t)
+        leaf_buf[t] = g if prev is None else prev + g
+        return
+    buf = node_buf.get(node)
+    if buf is None:
+        buf = node_buf[node] = [None] * node.n_outputs
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _children(node: Any) -> list:
+    return [e[0] for e in node.next if e is not None and not e[4]]
+
+
+def _nodes_reaching(nodes: list, targets: list[Tensor]) -> set:
+    """Nodes from which a gradient can flow into one of ``targets`` (others need not run)."""
+    target_nodes = {t._grad_fn for t in targets if t._grad_fn is not None}
+    target_leaves = {id(t) for t in targets if t._grad_fn is None}
+    reach: set = set()
+    for node in reversed(nodes):  # oldest first: children are decided before parents
+        if node in target_nodes or any(
+                e is not None and ((e[4] and id(e[0]) in target_leaves) or
+                                   (not e[4] and e[0] in reach)) for e in node.next):
+            reach.add(node)
+    return reach
+
+
+def _tensor_hooks(node: Any, bufs: list, create_graph: bool) -> None:
+    if node._hooks:
+        for nr, hooks in node._hooks.items():
+            for hook in list(hooks):
+                if bufs[nr] is None:
+                    continue
+                r = hook(bufs[nr])
+                if r is not None:
+                    bufs[nr] = r
+    if node._retained:
+        for nr, ref in node._retained.items():
+            t = ref()
+            if t is not None and bufs[nr] is not None:
+                g = bufs[nr] if create_graph else bufs[nr].detach()
+                t.grad = g if t.grad is None else t.grad + g
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs``)."""
+    outputs = _as_list(tensors)
+    grads = _root_grads(outputs, grad_tensors, create_graph)
+    keep = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        execute(outputs, grads, keep, create_graph)
+        return
+    inputs = _as_list(inputs)
+    got = execute(outputs, grads, keep, create_graph, capture=inputs)
+    for t, g in zip(inputs, got):
+        if g is not None:
+            g = g if create_graph else g.detach()
+            t.grad = g if t.grad is None else t.grad + g
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``."""
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise GlassgradError(f"inputs[{i}] does not require grad")
+    keep = create_graph if retain_graph is None else retain_graph
+    got = execute(outs, _root_grads(outs, grad_outputs, create_graph), keep, create_graph, capture=ins)
+    result = []
+    for i, (t, g) in enumerate(zip(ins, got)):
+        if g is None:
+            if materialize_grads:
+                from ..creation import zeros_like
+
+                g = zeros_like(t)
+            elif not allow_unused:
+                raise GlassgradError(
+                    f"one of the differentiated Tensors (inputs[{i}], shape {t.shape}) appears "
+                    "to not have been used in the graph. Set allow_unused=True if this is the "
+                    "desired behavior.")
+        result.append(g)
+    return tuple(result)
