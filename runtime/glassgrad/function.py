@@ -31,10 +31,11 @@ class Function:
     """Base class of every op. Subclasses define ``forward`` and ``backward``.
 
     ``forward(ctx, *arrays, **params)`` computes on arrays of the inputs' library and calls
-    ``ctx.save(*arrays)`` (one per name in ``saves``) for what backward needs (an input's array is saved as that input
-    tensor, the output array as the output). ``backward(ctx, grad_output, *saved)`` returns one
-    gradient per input (``None`` where there is none), written with glassgrad ops, so
-    higher-order gradients work. The engine reduces broadcast gradients to each input's shape.
+    ``ctx.save(*arrays)`` (one per name in ``saves``) for what backward needs (an input's array
+    is saved as that input tensor, the output array as the output).
+    ``backward(ctx, grad_output, *saved)`` returns one gradient per input (``None`` where there
+    is none), written with glassgrad ops, so higher-order gradients work.
+    The engine reduces broadcast gradients to each input's shape.
     """
 
     __slots__ = ("device", "needs_input_grad", "__dict__", "__weakref__")

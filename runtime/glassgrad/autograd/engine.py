@@ -248,7 +248,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         if not t.requires_grad:
             raise GlassgradError(f"inputs[{i}] does not require grad")
     keep = create_graph if retain_graph is None else retain_graph
-    got = execute(outs, _root_grads(outs, grad_outputs, create_graph), keep, create_graph, capture=ins)
+    roots = _root_grads(outs, grad_outputs, create_graph)
+    got = execute(outs, roots, keep, create_graph, capture=ins)
     result = []
     for i, (t, g) in enumerate(zip(ins, got)):
         if g is None:

@@ -57,31 +57,31 @@ def _move(self: Tensor, dev: Any) -> Tensor:
 
 _METHODS: dict[str, Any] = {
     # elementwise
-    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,  # noqa: F405
-    "divide": div, "true_divide": true_divide, "neg": neg, "negative": neg, "pow": pow,  # noqa: F405
-    "square": square, "exp": exp, "log": log, "log1p": log1p, "sqrt": sqrt,  # noqa: F405
-    "rsqrt": rsqrt, "abs": abs, "sin": sin, "cos": cos, "tanh": tanh,  # noqa: F405
-    "sigmoid": sigmoid, "erf": erf, "relu": relu, "clamp": clamp, "clip": clamp,  # noqa: F405
-    "where": lambda self, condition, other: where(condition, self, other),  # noqa: F405
-    "maximum": maximum, "minimum": minimum, "sign": sign, "floor": floor,  # noqa: F405
-    "ceil": ceil, "round": round, "trunc": trunc, "eq": eq, "ne": ne, "lt": lt,  # noqa: F405
-    "le": le, "gt": gt, "ge": ge, "logical_and": logical_and,  # noqa: F405
-    "logical_or": logical_or, "logical_xor": logical_xor,  # noqa: F405
-    "logical_not": logical_not, "isnan": isnan, "isinf": isinf,  # noqa: F405
-    "isfinite": isfinite, "_cast": cast, "_move": _move, "clone": clone,  # noqa: F405
-    "softmax": softmax, "log_softmax": log_softmax,  # noqa: F405
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
+    "divide": div, "true_divide": true_divide, "neg": neg, "negative": neg, "pow": pow,
+    "square": square, "exp": exp, "log": log, "log1p": log1p, "sqrt": sqrt,
+    "rsqrt": rsqrt, "abs": abs, "sin": sin, "cos": cos, "tanh": tanh,
+    "sigmoid": sigmoid, "erf": erf, "relu": relu, "clamp": clamp, "clip": clamp,
+    "where": lambda self, condition, other: where(condition, self, other),
+    "maximum": maximum, "minimum": minimum, "sign": sign, "floor": floor,
+    "ceil": ceil, "round": round, "trunc": trunc, "eq": eq, "ne": ne, "lt": lt,
+    "le": le, "gt": gt, "ge": ge, "logical_and": logical_and,
+    "logical_or": logical_or, "logical_xor": logical_xor,
+    "logical_not": logical_not, "isnan": isnan, "isinf": isinf,
+    "isfinite": isfinite, "_cast": cast, "_move": _move, "clone": clone,
+    "softmax": softmax, "log_softmax": log_softmax,
     # reductions
-    "sum": sum, "mean": mean, "prod": prod, "amax": amax, "amin": amin, "max": max,  # noqa: F405
-    "min": min, "argmax": argmax, "argmin": argmin, "all": all, "any": any,  # noqa: F405
-    "var": var, "std": std, "norm": norm, "logsumexp": logsumexp,  # noqa: F405
-    "cumsum": cumsum,  # noqa: F405
+    "sum": sum, "mean": mean, "prod": prod, "amax": amax, "amin": amin, "max": max,
+    "min": min, "argmax": argmax, "argmin": argmin, "all": all, "any": any,
+    "var": var, "std": std, "norm": norm, "logsumexp": logsumexp,
+    "cumsum": cumsum,
     # movement
-    "reshape": reshape, "view": view, "view_as": view_as, "reshape_as": reshape_as,  # noqa: F405
-    "flatten": flatten, "unflatten": unflatten, "squeeze": squeeze,  # noqa: F405
-    "unsqueeze": unsqueeze, "permute": permute, "transpose": transpose,  # noqa: F405
-    "swapaxes": swapaxes, "t": t, "movedim": movedim, "expand": expand,  # noqa: F405
-    "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat,  # noqa: F405
-    "split": split, "chunk": chunk, "unbind": unbind, "flip": flip,  # noqa: F405
+    "reshape": reshape, "view": view, "view_as": view_as, "reshape_as": reshape_as,
+    "flatten": flatten, "unflatten": unflatten, "squeeze": squeeze,
+    "unsqueeze": unsqueeze, "permute": permute, "transpose": transpose,
+    "swapaxes": swapaxes, "t": t, "movedim": movedim, "expand": expand,
+    "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat,
+    "split": split, "chunk": chunk, "unbind": unbind, "flip": flip,
     # indexing and products
     "gather": gather, "scatter_add": scatter_add, "index_select": index_select,
     "masked_fill": masked_fill, "masked_select": masked_select,
@@ -98,16 +98,16 @@ def _reflected(fn: Any) -> Any:
 _OPERATORS: dict[str, Any] = {
     "__add__": elementwise._add, "__radd__": _reflected(elementwise._add),
     "__sub__": elementwise._sub, "__rsub__": _reflected(elementwise._sub),
-    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div,  # noqa: F405
-    "__rtruediv__": _reflected(div), "__pow__": pow, "__rpow__": _reflected(pow),  # noqa: F405
+    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div,
+    "__rtruediv__": _reflected(div), "__pow__": pow, "__rpow__": _reflected(pow),
     "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
-    "__floordiv__": lambda a, b: div(a, b, rounding_mode="floor"),  # noqa: F405
-    "__rfloordiv__": lambda a, b: div(b, a, rounding_mode="floor"),  # noqa: F405
-    "__neg__": neg, "__pos__": lambda a: a, "__abs__": abs,  # noqa: F405
-    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,  # noqa: F405
-    "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,  # noqa: F405
-    "__rand__": _reflected(logical_and), "__ror__": _reflected(logical_or),  # noqa: F405
-    "__invert__": logical_not,  # noqa: F405
+    "__floordiv__": lambda a, b: div(a, b, rounding_mode="floor"),
+    "__rfloordiv__": lambda a, b: div(b, a, rounding_mode="floor"),
+    "__neg__": neg, "__pos__": lambda a: a, "__abs__": abs,
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,
+    "__rand__": _reflected(logical_and), "__ror__": _reflected(logical_or),
+    "__invert__": logical_not,
 }
 
 for _name, _fn in {**_METHODS, **_OPERATORS}.items():
