@@ -1,0 +1,7 @@
+"""``glassgrad.nn``: modules, layers, losses, ``functional`` and ``init``, as in PyTorch."""
+
+from ..tensor import Parameter
+from .modules import *  # noqa: F403
+from .modules import __all__ as _modules_all
+
+__all__ = ["Parameter", *_modules_all]
