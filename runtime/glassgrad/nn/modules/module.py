@@ -14,7 +14,7 @@ from typing import Any
 
 from ..._state import STATE
 from ...autograd.function import Function
-from ...tensor import Parameter, Tensor, _HookHandle
+from ...tensor import Parameter, Tensor
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 _module_stack: list[tuple[Module, str]] = []
