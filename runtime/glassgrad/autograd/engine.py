@@ -15,7 +15,7 @@ from typing import Any
 from .._callsite import format_site
 from .._state import STATE
 from ..errors import GlassgradError
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 from .frames import _frames, frame_for
 
 _by_seq = attrgetter("seq")
@@ -98,12 +98,13 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
 
     captured: dict[Any, Tensor] = {}
     capture_nodes: dict[Any, list[tuple[int, int]]] = {}
-    needed = None
+    needed = flows = None
     if capture is not None:
         for i, t in enumerate(capture):
             if t._grad_fn is not None:
                 capture_nodes.setdefault(t._grad_fn, []).append((t._output_nr, i))
-        needed = _nodes_reaching(nodes, capture)
+        flows = _nodes_reaching(nodes, capture)
+        needed = flows | capture_nodes.keys()
 
     frames = _frames
     was_enabled = STATE.grad_enabled
@@ -120,7 +121,7 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
             if capture_nodes and node in capture_nodes:
                 for nr, i in capture_nodes[node]:
                     captured[i] = bufs[nr]
-                if not any(n in needed for n in _children(node)):
+                if node not in flows:
                     continue
             if len(bufs) > 1:
                 bufs = node.fill_missing(bufs)
@@ -165,10 +166,8 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
                 for i, t in enumerate(capture):
                     if t is leaf:
                         captured[i] = g
-            elif leaf.grad is None:
-                leaf.grad = g if create_graph else g.detach()
             else:
-                leaf.grad = leaf.grad + g if create_graph else (leaf.grad + g).detach()
+                _accumulate(leaf, g, create_graph)
     finally:
         STATE.grad_enabled = was_enabled
     if capture is None:
@@ -187,19 +186,16 @@ def _add(node: Any, t: Tensor, nr: int, g: Tensor, node_buf: dict, leaf_buf: dic
     buf[nr] = g if buf[nr] is None else buf[nr] + g
 
 
-def _children(node: Any) -> list:
-    return [e[0] for e in node.next if e is not None and not e[4]]
-
-
 def _nodes_reaching(nodes: list, targets: list[Tensor]) -> set:
-    """Nodes from which a gradient can flow into one of ``targets`` (others need not run)."""
+    """Nodes whose backward must run for a gradient to reach one of ``targets``: those with
+    an edge into a target leaf, a target node, or another such node."""
     target_nodes = {t._grad_fn for t in targets if t._grad_fn is not None}
     target_leaves = {id(t) for t in targets if t._grad_fn is None}
     reach: set = set()
     for node in reversed(nodes):  # oldest first: children are decided before parents
-        if node in target_nodes or any(
-                e is not None and ((e[4] and id(e[0]) in target_leaves) or
-                                   (not e[4] and e[0] in reach)) for e in node.next):
+        if any(e is not None and ((e[4] and id(e[0]) in target_leaves) or
+                                  (not e[4] and (e[0] in reach or e[0] in target_nodes)))
+               for e in node.next):
             reach.add(node)
     return reach
 
@@ -217,8 +213,26 @@ def _tensor_hooks(node: Any, bufs: list, create_graph: bool) -> None:
         for nr, ref in node._retained.items():
             t = ref()
             if t is not None and bufs[nr] is not None:
-                g = bufs[nr] if create_graph else bufs[nr].detach()
-                t.grad = g if t.grad is None else t.grad + g
+                _accumulate(t, bufs[nr], create_graph)
+
+
+def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    """``t.grad += g`` as PyTorch's AccumulateGrad does it. Without ``create_graph`` the first
+    gradient is copied (``g`` may be a read-only broadcast view, the user's ``gradient=``, or
+    the array another input received) and later ones are added in place, so ``.grad`` keeps
+    its identity and can be updated in place (``grad.zero_()``, ``grad.mul_()``)."""
+    prev = t.grad
+    if create_graph:
+        t.grad = g if prev is None else prev + g
+    elif prev is None:
+        t.grad = wrap(g._device.xp.asarray(g._data, copy=True), g._device)
+    elif prev.requires_grad or prev._data.shape != g._data.shape or \
+            not getattr(getattr(prev._data, "flags", None), "writeable", True):
+        t.grad = (prev + g).detach()
+    else:
+        data = prev._data
+        data += g._data
+        prev._shared_vbox()[0] += 1
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -234,8 +248,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     got = execute(outputs, grads, keep, create_graph, capture=inputs)
     for t, g in zip(inputs, got):
         if g is not None:
-            g = g if create_graph else g.detach()
-            t.grad = g if t.grad is None else t.grad + g
+            _accumulate(t, g, create_graph)
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,

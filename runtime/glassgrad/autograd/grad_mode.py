@@ -62,6 +62,10 @@ class set_grad_enabled(_GradMode):  # noqa: N801
     def __exit__(self, *exc: object) -> None:
         STATE.grad_enabled = self._prev
 
+    def __call__(self, fn: F) -> F:
+        STATE.grad_enabled = self._prev  # used as a decorator: the call did not set the mode
+        return super().__call__(fn)
+
 
 class inference_mode(no_grad):  # noqa: N801
     """Same as ``no_grad`` here (there is no separate inference tensor kind)."""
