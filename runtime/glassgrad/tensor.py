@@ -284,6 +284,13 @@ class Tensor:
                                "grad are not supported; use the out-of-place op")
         return True
 
+    def _frozen_copy(self) -> Tensor:
+        """This tensor's current values in a new buffer, at the same place in the graph."""
+        t = wrap(self._device.xp.asarray(self._data, copy=True), self._device,
+                 self.requires_grad, self._grad_fn)
+        t._output_nr = self._output_nr
+        return t
+
     def _apply_inplace(self, name: str, result: Tensor) -> Tensor:
         """Write ``result`` into this tensor's storage and make it the result's graph node."""
         if result.dtype is not self.dtype:
@@ -303,6 +310,14 @@ class Tensor:
 
     def _inplace(self, name: str, fn: Callable[..., Tensor], *args: Any, **kw: Any) -> Tensor:
         if self._check_inplace(name):
+            if self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad
+                                         for a in args):
+                # The recorded op saves its inputs for backward; writing the result into
+                # ``self`` would change them. Compute from a copy of the old values that stands
+                # in for ``self`` in the graph (PyTorch saves ``original_self`` the same way).
+                old = self._frozen_copy()
+                args = tuple(old if a is self else a for a in args)
+                return self._apply_inplace(name, fn(old, *args, **kw))
             return self._apply_inplace(name, fn(self, *args, **kw))
         from .autograd.grad_mode import no_grad
 
@@ -337,7 +352,8 @@ class Tensor:
             from .creation import as_tensor
 
             o = as_tensor(o, device=s.device).to(s.dtype)
-            return s * 0 + o if o.requires_grad else o.expand(*s.shape)
+            # ``s * 0``: the old values get a zero gradient, as PyTorch's CopyBackwards
+            return s * 0 + o if o.requires_grad or s.requires_grad else o.expand(*s.shape)
 
         return self._inplace("copy_", _copy, src)
 
