@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+_AT = "\n  at "
+
 
 class GlassgradError(RuntimeError):
     """Base class: a message naming the op, its operands and the user's source line."""
 
 
 class OpError(GlassgradError):
-    """An op rejected its operands (shapes, dtypes, devices, arguments)."""
+    """An op rejected its operands (shapes, dtypes, devices, arguments).
+
+    A message without a call site (raised by an op's argument checks, before ``apply``) gets
+    the user's line appended, so every op error points at the line that called the op."""
+
+    site: tuple | None = None
+    op: str | None = None
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str) and _AT not in args[0]:
+            from ._callsite import callsite, format_site
+
+            self.site = callsite(2)
+            args = (f"{args[0]}{_AT}{format_site(self.site)}",)
+        super().__init__(*args)
 
 
 class OpIndexError(OpError, IndexError):

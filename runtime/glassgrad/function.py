@@ -270,7 +270,9 @@ def _op_error(cls: type[Function], args: tuple, exc: Exception) -> OpError:
     operands = ", ".join(f"{n}={describe(a)}" for n, a in zip(names, args))
     site = callsite(3)
     err_type = OpIndexError if isinstance(exc, IndexError) else OpError
-    msg = str(exc) if str(exc) else type(exc).__name__
+    msg = str(exc).split("\n  at ")[0] or type(exc).__name__
+    if msg.startswith(cls.op_name + ": "):  # NumPy names the op itself (matmul)
+        msg = msg[len(cls.op_name) + 2:]
     err = err_type(f"{cls.op_name}: {msg}\n  operands: {operands}\n  at {format_site(site)}")
     err.op, err.site = cls.op_name, site
     return err

@@ -434,3 +434,19 @@ def test_gradcheck_on_custom_function():
     x = gg.tensor([1.0, 2.0], dtype=gg.float64, requires_grad=True)
     w = gg.tensor([0.5, -1.5], dtype=gg.float64, requires_grad=True)
     assert gg.autograd.gradcheck(lambda a, b: fn.apply(a, b, 2.0), (x, w))
+
+
+def test_custom_function_grad_fn_name_matches_torch():
+    names = []
+    for lib in (gg, torch):
+        class MyOp(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        names.append(MyOp.apply(lib.ones(1, requires_grad=True)).grad_fn.name())
+    assert names == ["MyOpBackward", "MyOpBackward"]

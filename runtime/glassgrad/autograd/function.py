@@ -85,6 +85,11 @@ class Function(_Op):
                 raise self._modified_error(f"saved_tensors[{i}]", t._version, version)
         return tuple(t for t, _ in saved)
 
+    @classmethod
+    def display_name(cls) -> str:
+        """``MyOpBackward``, from the class name as PyTorch spells it (not the op name)."""
+        return cls.__name__ + "Backward"
+
     # engine protocol -------------------------------------------------------------------------
     def backward_args(self) -> list[Any]:
         return []
