@@ -1,6 +1,15 @@
 """The layers of ``glassgrad.nn``, one module per family."""
 
+from . import activation, dropout, embedding, flatten, linear, normalization
+from .activation import *  # noqa: F403
 from .container import ModuleDict, ModuleList, Sequential
+from .dropout import *  # noqa: F403
+from .embedding import *  # noqa: F403
+from .flatten import *  # noqa: F403
+from .linear import *  # noqa: F403
 from .module import Module
+from .normalization import *  # noqa: F403
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict"]
+__all__ += activation.__all__ + dropout.__all__ + embedding.__all__ + flatten.__all__
+__all__ += linear.__all__ + normalization.__all__
