@@ -74,3 +74,8 @@ def cuda_is_available() -> bool:
 
 class cuda:  # noqa: N801 - mirrors torch.cuda's most used call
     is_available = staticmethod(cuda_is_available)
+
+from .recording import record  # noqa: E402
+from .recording.auto import start_from_env as _start_from_env  # noqa: E402
+
+_start_from_env()

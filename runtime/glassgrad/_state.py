@@ -10,13 +10,14 @@ import itertools
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "module_path", "seq")
+    __slots__ = ("grad_enabled", "anomaly", "module_path", "seq", "observer")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False  # NaN/Inf checks on op outputs and gradients
         self.module_path: list[str] = []  # names of the nn.Modules now running, outermost first
         self.seq = itertools.count()  # creation order of graph nodes; backward runs it reversed
+        self.observer = None  # who receives events (recording/events.py); None: nobody listens
 
 
 STATE = _State()

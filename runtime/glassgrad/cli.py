@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import runpy
 import sys
+import time
+import traceback
+from typing import Any
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -13,19 +19,177 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if acc > 0.5 else 1
 
 
+def _run(args: argparse.Namespace) -> int:
+    """Run a script (or ``-m module``) like ``python`` does, recording it."""
+    from .recording.live import serve_live
+    from .recording.recorder import Recorder
+
+    target = args.module or args.script
+    if target is None:
+        print("glassgrad run: give a script or -m MODULE", file=sys.stderr)
+        return 2
+    argv = [target, *args.args]
+    rec = Recorder(command="glassgrad run " + " ".join(argv), argv=argv, stats=args.stats,
+                   anomaly=args.detect_anomaly or None, root=args.root, name=args.name or
+                   os.path.splitext(os.path.basename(target))[0])
+    live = serve_live(run_path=rec.path) if args.live else None
+    if live is not None:
+        print(f"glassgrad: live channel at {live.url} (token in {live.info_path})",
+              file=sys.stderr)
+    old_argv, old_path = sys.argv, list(sys.path)
+    sys.argv = argv if args.module is None else [args.module, *args.args]
+    if args.script:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(args.script)))
+    rec.start()
+    status, code, error = "finished", 0, None
+    try:
+        if args.module:
+            runpy.run_module(args.module, run_name="__main__", alter_sys=True)
+        else:
+            runpy.run_path(args.script, run_name="__main__")
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        status = "finished" if code == 0 else "failed"
+    except KeyboardInterrupt as e:
+        rec.record_exception(e)
+        status, code, error = "interrupted", 130, "KeyboardInterrupt"
+    except BaseException as e:  # the script's own error: record it, print it, fail
+        rec.record_exception(e)
+        traceback.print_exc()
+        status, code, error = "failed", 1, f"{type(e).__name__}: {e}"
+    finally:
+        rec.stop(status, code, error)
+        if live is not None:
+            live.stop()
+        sys.argv, sys.path[:] = old_argv, old_path
+    print(f"glassgrad: recorded {rec.path}", file=sys.stderr)
+    return code
+
+
+def _ago(t: float | None) -> str:
+    if t is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from .runs import list_runs
+
+    runs = list_runs(args.root)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in runs], indent=2))
+        return 0
+    if not runs:
+        print(f"no runs under {args.root} (record one with: glassgrad run script.py)")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"runs in {args.root}")
+    for col in ("name", "status", "started", "iterations", "dropped", "command"):
+        table.add_column(col, overflow="fold")
+    for r in runs:
+        color = {"finished": "green", "failed": "red", "incomplete": "yellow"}.get(r.status, "")
+        table.add_row(r.name, f"[{color}]{r.status}[/]" if color else r.status, _ago(r.started),
+                      str(r.iterations), str(r.dropped), r.command or "")
+    Console().print(table)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from .runs import RunStoreError, open_run
+
+    try:
+        run = open_run(args.run, args.root)
+    except RunStoreError as e:
+        print(f"glassgrad show: {e}", file=sys.stderr)
+        return 1
+    with run:
+        summary = run.summary(args.top)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    r = s["run"]
+    con.print(f"[bold]{r['name']}[/]  {r['status']}  {r['command'] or ''}")
+    con.print(f"started {_ago(r['started'])}, ended {_ago(r['ended'])}, "
+              f"exit code {r['exit_code']}, stats {r['stats']}")
+    loss = ("-" if s["first_loss"] is None else
+            f"{s['first_loss']:.4g} -> {s['last_loss']:.4g}")
+    con.print(f"iterations {s['iterations']} ({s['recorded_iterations']} recorded), "
+              f"loss {loss}, ops {s['ops']}, graph nodes "
+              f"{s['graph_nodes']}, dropped events "
+              f"{s['dropped_events']}")
+    if r["error"]:
+        con.print(f"[red]error: {r['error']}[/]")
+    table = Table(title="top ops by time (recorded iterations)")
+    for col in ("op", "where", "module", "count", "forward ms", "backward ms"):
+        table.add_column(col)
+    for op in s["top_ops"]:
+        where = f"{os.path.relpath(op['file']) if op['file'] else '?'}:{op['line']}"
+        table.add_row(op["op"], where, op["module"] or "", str(op["count"]),
+                      f"{op['forward_ns'] / 1e6:.3f}", f"{op['backward_ns'] / 1e6:.3f}")
+    con.print(table)
+    for a in s["anomalies"][:10]:
+        con.print(f"[yellow]anomaly[/] iteration {a['iter']} {a['phase']}: {a['message']}")
+    for e in s["errors"][:10]:
+        con.print(f"[red]{e['type']}[/] at {e['file']}:{e['line']}: {e['message']}")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .recording.recorder import DEFAULT_ROOT
+
     parser = argparse.ArgumentParser(
         prog="glassgrad", description="A deep-learning runtime you can see through.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     demo = sub.add_parser("demo", help="train a small model and report its accuracy")
     demo.add_argument("--steps", type=int, default=400, help="optimizer steps (default 400)")
-    demo.set_defaults(run=_demo)
+    demo.set_defaults(handler=_demo)
+
+    run = sub.add_parser("run", help="run a Python script like `python`, recording it",
+                         description="Run a script like `python` does and record it into a "
+                                     "run store under .glassgrad/runs/.")
+    run.add_argument("-m", dest="module", help="run a module, like python -m")
+    run.add_argument("--stats", choices=("none", "cheap", "full"), default=None,
+                     help="tensor statistics to record (default none, or GLASSGRAD_STATS)")
+    run.add_argument("--detect-anomaly", action="store_true",
+                     help="stop at the first NaN/Inf with the op and its forward line")
+    run.add_argument("--live", action="store_true", help="serve the live channel on loopback")
+    run.add_argument("--root", default=None, help=f"run store folder (default {DEFAULT_ROOT})")
+    run.add_argument("--name", default=None, help="run name (default: the script's name)")
+    run.add_argument("script", nargs="?", help="the script to run")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments")
+    run.set_defaults(handler=_run)
+
+    runs = sub.add_parser("runs", help="list recorded runs")
+    runs.add_argument("--root", default=DEFAULT_ROOT)
+    runs.add_argument("--json", action="store_true", help="machine-readable output")
+    runs.set_defaults(handler=_runs)
+
+    show = sub.add_parser("show", help="summarise a run (the newest by default)")
+    show.add_argument("run", nargs="?", help="run name, name prefix or path")
+    show.add_argument("--root", default=DEFAULT_ROOT)
+    show.add_argument("--top", type=int, default=10, help="how many top ops to list")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(handler=_show)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    if args.command == "run" and args.module is not None and args.script is not None:
+        args.args = [args.script, *args.args]
+        args.script = None
+    return args.handler(args)
 
 
 if __name__ == "__main__":

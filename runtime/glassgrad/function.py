@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import weakref
 from collections.abc import Callable
+from time import perf_counter
 from typing import Any, ClassVar
 
 from ._callsite import Site, callsite, format_site
@@ -102,10 +103,16 @@ class Function:
         else:
             grad = False
             ctx.needs_input_grad = _NO_GRAD[len(args)] if len(args) < 8 else (False,) * len(args)
+        obs = STATE.observer
+        if obs is not None:
+            t0 = perf_counter()
         try:
             out = ctx.forward(*arrays, **params)
         except Exception as e:
-            raise _op_error(cls, args, e) from e
+            err = _op_error(cls, args, e)
+            if obs is not None:
+                obs.op_error(cls, args, err)
+            raise err from e
         device = ctx.device  # forward may move the result (to_device)
         if out.__class__ is not device.backend.array_type:
             out = device.xp.asarray(out)
@@ -128,6 +135,8 @@ class Function:
             saved = ctx._saved
             if saved is not None:
                 ctx._saved = ctx._pack(saved, args, arrays, t)
+        if obs is not None:
+            obs.op(ctx if grad else None, cls, args, t, t0, perf_counter())
         return t
 
     def save(self, *values: Any) -> None:

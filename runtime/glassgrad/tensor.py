@@ -35,6 +35,7 @@ class Tensor:
     _hooks: list | None = None
     _base: Tensor | None = None
     _retains_grad: bool = False
+    _uid: int = 0  # id in events and run stores, given on first appearance (recording/events.py)
 
     # construction ---------------------------------------------------------------------------
     def __init__(self, data: Any = None, *, dtype: dtypes.dtype | None = None,

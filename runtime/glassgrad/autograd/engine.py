@@ -10,6 +10,7 @@ dtype, treats missing gradients as zero, accumulates, and calls tensor hooks.
 from __future__ import annotations
 
 from operator import attrgetter
+from time import perf_counter
 from typing import Any
 
 from .._callsite import format_site
@@ -107,6 +108,10 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
         needed = flows | capture_nodes.keys()
 
     frames = _frames
+    obs = STATE.observer
+    if obs is not None:
+        obs.backward_begin(roots, grads)
+        STATE.observer = None  # a rule's own ops are part of its node, not forward ops
     was_enabled = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     try:
@@ -127,11 +132,15 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
                 bufs = node.fill_missing(bufs)
             key = (node.__class__, node.site)
             frame = frames.get(key) or frame_for(*key)
+            if obs is not None:
+                t0 = perf_counter()
             result = frame(node, *bufs, *node.backward_args())
             if not keep_graph:
                 node.free()
             if result.__class__ is not tuple:
                 result = (result,)
+            if obs is not None:
+                obs.backward_node(node, bufs, result, t0, perf_counter())
             edges = node.next
             if len(result) != len(edges):
                 raise GlassgradError(
@@ -168,8 +177,14 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
                         captured[i] = g
             else:
                 _accumulate(leaf, g, create_graph)
+            if obs is not None:
+                leaf_buf[leaf] = g
+        if obs is not None:
+            obs.backward_end(leaf_buf)
     finally:
         STATE.grad_enabled = was_enabled
+        if obs is not None:
+            STATE.observer = obs
     if capture is None:
         return None
     return [captured.get(i) for i in range(len(capture))]

@@ -1,0 +1,134 @@
+"""The runtime's event hooks: what observers (recorder, anomaly mode, live channel) receive.
+
+The hot path reads one attribute, ``STATE.observer``; it is None while nobody listens, so
+publishing costs a single check. Observers run on the thread that made the event and must be
+quick: heavy work (SQLite, sockets) belongs on their own threads.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from .._state import STATE
+
+SCHEMA_VERSION = 1
+_uids = itertools.count(1)
+
+
+def uid(t: Any) -> int:
+    """A tensor's id in events and the run store, stable for the tensor's lifetime."""
+    u = t._uid
+    if not u:
+        u = t._uid = next(_uids)
+    return u
+
+
+class Observer:
+    """Receives the runtime's events; subclasses override the ones they need."""
+
+    def op(self, node: Any, cls: type, args: tuple, out: Any, t0: float, t1: float) -> None:
+        """A forward op finished. ``node`` is its graph node, or None when it built none."""
+
+    def op_error(self, cls: type, args: tuple, error: BaseException) -> None:
+        """An op rejected its operands (the error is raised right after)."""
+
+    def backward_begin(self, roots: list, grads: list) -> None:
+        """``backward()`` / ``autograd.grad`` starts from ``roots``."""
+
+    def backward_node(self, node: Any, grad_outputs: list, grad_inputs: tuple, t0: float,
+                      t1: float) -> None:
+        """A node's gradient rule ran in its backward frame."""
+
+    def backward_end(self, leaves: dict) -> None:
+        """Backward finished; ``leaves`` maps each leaf tensor to its new gradient."""
+
+    def step(self, optimizer: Any) -> None:
+        """An optimizer step finished: an iteration boundary."""
+
+
+class _Fanout(Observer):
+    """Several observers behind the one hot-path slot."""
+
+    def __init__(self, observers: list[Observer]) -> None:
+        self.observers = observers
+
+    def op(self, *a: Any) -> None:
+        for o in self.observers:
+            o.op(*a)
+
+    def op_error(self, *a: Any) -> None:
+        for o in self.observers:
+            o.op_error(*a)
+
+    def backward_begin(self, *a: Any) -> None:
+        for o in self.observers:
+            o.backward_begin(*a)
+
+    def backward_node(self, *a: Any) -> None:
+        for o in self.observers:
+            o.backward_node(*a)
+
+    def backward_end(self, *a: Any) -> None:
+        for o in self.observers:
+            o.backward_end(*a)
+
+    def step(self, *a: Any) -> None:
+        for o in self.observers:
+            o.step(*a)
+
+
+_active: list[Observer] = []
+
+
+def _publish() -> None:
+    STATE.observer = (None if not _active else _active[0] if len(_active) == 1
+                      else _Fanout(list(_active)))
+
+
+def attach(observer: Observer) -> None:
+    """Start delivering events to ``observer``."""
+    if observer not in _active:
+        _active.append(observer)
+        _publish()
+
+
+def detach(observer: Observer) -> None:
+    if observer in _active:
+        _active.remove(observer)
+        _publish()
+
+
+def observers() -> list[Observer]:
+    return list(_active)
+
+
+class IterationClock:
+    """Where iterations begin and end, as every observer counts them: at each optimizer step,
+    or, in a loop that never steps an optimizer, at the end of each backward."""
+
+    def __init__(self) -> None:
+        self.index = 0
+        self._pending = False
+        self._seen_step = False
+
+    def before_event(self) -> bool:
+        """Call before handling an op or a backward start: True when a new iteration began."""
+        if self._pending:
+            self._pending = False
+            self.index += 1
+            return True
+        return False
+
+    def backward_ended(self) -> None:
+        if not self._seen_step:
+            self._pending = True
+
+    def stepped(self) -> None:
+        self._seen_step = True
+        self._pending = True
+
+    def mark(self) -> None:
+        """End the current iteration by hand."""
+        self._seen_step = True
+        self._pending = True

@@ -1,0 +1,353 @@
+"""The live channel: a running program serves its events and accepts control on loopback.
+
+Transport is WebSocket (the ``websockets`` library does the framing; every message is one
+JSON-RPC 2.0 object). A random token, written to ``.glassgrad/live/<pid>.json`` readable by the
+user only, must come with every connection (``Authorization: Bearer <token>`` or ``?token=``);
+a connection without it is refused during the handshake (HTTP 401).
+
+The training thread never waits on a client: events go to a bounded queue per client and a
+full queue drops them (counted). The program blocks only at op boundaries (a forward op, a
+backward node, an iteration) and only while paused. Methods are listed in docs/live-channel.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import threading
+import time
+import weakref
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from ..tensor import Tensor
+from .events import IterationClock, Observer, attach, detach, uid
+
+LIVE_DIR = os.path.join(".glassgrad", "live")
+PARSE_ERROR, INVALID_REQUEST, NO_METHOD, BAD_PARAMS, INTERNAL = (-32700, -32600, -32601, -32602,
+                                                                 -32603)
+MAX_MESSAGE = 1 << 20
+_PHASES = ("forward", "backward", "both")
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def tensor_ref(t: Tensor) -> dict[str, Any]:
+    return {"id": uid(t), "shape": list(t._data.shape), "dtype": t.dtype.name,
+            "device": str(t.device), "requires_grad": bool(t.requires_grad)}
+
+
+class _Client:
+    def __init__(self, conn: Any, size: int) -> None:
+        self.conn = conn
+        self.out: queue.Queue = queue.Queue(maxsize=size)
+        self.subscribed = False
+        self.dropped = 0
+
+    def push(self, message: dict) -> None:
+        try:
+            self.out.put_nowait(message)
+        except queue.Full:
+            self.dropped += 1
+
+
+class LiveServer(Observer):
+    """Serve this process's events and accept pause/step/breakpoints from loopback clients."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, queue_size: int = 10_000,
+                 directory: str = LIVE_DIR, run_path: str | None = None) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the live channel listens on loopback only")
+        self.host, self.port, self.queue_size = host, port, queue_size
+        self.directory, self.run_path = directory, run_path
+        self.token = secrets.token_urlsafe(32)
+        self.clients: list[_Client] = []
+        self._lock = threading.Lock()
+        self._resume = threading.Event()
+        self._resume.set()
+        self.paused = False
+        self.stop_reason: dict[str, Any] | None = None
+        self._step: str | None = None  # op | backward | iteration
+        self._step_from = 0
+        self._pause_requested = False
+        self.breakpoints: dict[tuple[str, int], str] = {}
+        self.tensors: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        self.graph: list[dict[str, Any]] = []
+        self.clock = IterationClock()
+        self.seq = 0
+        self._server: Any = None
+        self.info_path: str | None = None
+
+    # lifecycle --------------------------------------------------------------------------------
+    def start(self) -> LiveServer:
+        from websockets.sync.server import serve
+
+        self._server = serve(self._handle, self.host, self.port, process_request=self._auth,
+                             max_size=MAX_MESSAGE, compression=None)
+        self.port = self._server.socket.getsockname()[1]
+        threading.Thread(target=self._server.serve_forever, name="glassgrad-live",
+                         daemon=True).start()
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        self.info_path = os.path.join(self.directory, f"{os.getpid()}.json")
+        fd = os.open(self.info_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump({"pid": os.getpid(), "host": self.host, "port": self.port,
+                       "token": self.token, "run": self.run_path, "started": time.time()}, f)
+        attach(self)
+        return self
+
+    def stop(self) -> None:
+        detach(self)
+        self._resume.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server = None
+        if self.info_path and os.path.exists(self.info_path):
+            os.remove(self.info_path)
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    # connections (server threads) ------------------------------------------------------------
+    def _auth(self, conn: Any, request: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        token = header[7:] if header.startswith("Bearer ") else None
+        if token is None:
+            token = (parse_qs(urlparse(request.path).query).get("token") or [None])[0]
+        if token is None or not secrets.compare_digest(token, self.token):
+            return conn.respond(401, "glassgrad live channel: missing or wrong token\n")
+        return None
+
+    def _handle(self, conn: Any) -> None:
+        client = _Client(conn, self.queue_size)
+        with self._lock:
+            self.clients.append(client)
+        try:
+            while True:
+                try:
+                    raw = conn.recv(timeout=0.02)
+                except TimeoutError:
+                    raw = None
+                if raw is not None:
+                    reply = self._dispatch(client, raw)
+                    if reply is not None:
+                        conn.send(json.dumps(reply))
+                while True:
+                    try:
+                        conn.send(json.dumps(client.out.get_nowait()))
+                    except queue.Empty:
+                        break
+        except Exception:  # a client that leaves or misbehaves only loses its own connection
+            pass
+        finally:
+            with self._lock:
+                self.clients.remove(client)
+
+    def _dispatch(self, client: _Client, raw: str | bytes) -> dict | None:
+        try:
+            msg = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return _error(None, PARSE_ERROR, "parse error: not JSON")
+        if not isinstance(msg, dict) or msg.get("jsonrpc") != "2.0" or \
+                not isinstance(msg.get("method"), str):
+            return _error(msg.get("id") if isinstance(msg, dict) else None, INVALID_REQUEST,
+                          "invalid request: expected a JSON-RPC 2.0 object with a method")
+        rid = msg.get("id")
+        params = msg.get("params") or {}
+        handler = getattr(self, "rpc_" + msg["method"], None)
+        try:
+            if handler is None:
+                raise RpcError(NO_METHOD, f"unknown method {msg['method']!r}")
+            if not isinstance(params, dict):
+                raise RpcError(BAD_PARAMS, "params must be an object")
+            result = handler(client, **params)
+        except RpcError as e:
+            return _error(rid, e.code, str(e))
+        except TypeError as e:
+            return _error(rid, BAD_PARAMS, f"invalid params: {e}")
+        except Exception as e:
+            return _error(rid, INTERNAL, f"{type(e).__name__}: {e}")
+        return None if rid is None else {"jsonrpc": "2.0", "id": rid, "result": result}
+
+    # methods ----------------------------------------------------------------------------------
+    def rpc_status(self, client: _Client) -> dict[str, Any]:
+        return {"pid": os.getpid(), "paused": self.paused, "stop": self.stop_reason,
+                "iteration": self.clock.index, "run": self.run_path,
+                "breakpoints": self._breakpoint_list(), "dropped": client.dropped}
+
+    def rpc_subscribe(self, client: _Client) -> dict[str, Any]:
+        client.subscribed = True
+        return {"subscribed": True}
+
+    def rpc_unsubscribe(self, client: _Client) -> dict[str, Any]:
+        client.subscribed = False
+        return {"subscribed": False}
+
+    def rpc_pause(self, client: _Client) -> dict[str, Any]:
+        self._pause_requested = True
+        return {"pausing": True}
+
+    def rpc_resume(self, client: _Client) -> dict[str, Any]:
+        self._step = None
+        self._pause_requested = False
+        self._resume.set()
+        return {"resumed": True}
+
+    def rpc_step(self, client: _Client, unit: str = "op") -> dict[str, Any]:
+        if unit not in ("op", "backward", "iteration"):
+            raise RpcError(BAD_PARAMS, "unit must be 'op', 'backward' or 'iteration'")
+        self._step = unit
+        self._step_from = self.clock.index
+        self._resume.set()
+        return {"stepping": unit}
+
+    def rpc_setBreakpoints(self, client: _Client, breakpoints: list) -> dict:  # noqa: N802
+        bps = {}
+        for bp in breakpoints:
+            if not isinstance(bp, dict) or not isinstance(bp.get("file"), str) or \
+                    not isinstance(bp.get("line"), int):
+                raise RpcError(BAD_PARAMS, "a breakpoint is {file: str, line: int, phase}")
+            phase = bp.get("phase", "both")
+            if phase not in _PHASES:
+                raise RpcError(BAD_PARAMS, f"phase must be one of {_PHASES}")
+            bps[(os.path.abspath(bp["file"]), bp["line"])] = phase
+        self.breakpoints = bps
+        return {"breakpoints": self._breakpoint_list()}
+
+    def rpc_getTensor(self, client: _Client, id: int, slice: list | None = None,  # noqa: A002, N802
+                      maxElements: int = 10_000) -> dict[str, Any]:  # noqa: N803
+        t = self.tensors.get(id)
+        if t is None:
+            raise RpcError(BAD_PARAMS, f"tensor {id} is not alive in the program")
+        host = t._host()
+        if slice is not None:
+            if not isinstance(slice, list) or len(slice) > host.ndim:
+                raise RpcError(BAD_PARAMS, "slice is a list of [start, stop, step] per dim")
+            import builtins
+
+            host = host[tuple(builtins.slice(*s) if isinstance(s, list) else int(s)
+                              for s in slice)]
+        limit = max(0, min(int(maxElements), 1_000_000))
+        flat = host.reshape(-1)
+        truncated = flat.size > limit
+        values = flat[:limit]
+        return {**tensor_ref(t), "sliceShape": list(host.shape), "truncated": truncated,
+                "values": [None if v != v else v for v in values.tolist()]}
+
+    def rpc_getGraph(self, client: _Client) -> dict[str, Any]:
+        return {"iteration": self.clock.index, "nodes": list(self.graph)}
+
+    def _breakpoint_list(self) -> list[dict]:
+        return [{"file": f, "line": ln, "phase": ph} for (f, ln), ph in self.breakpoints.items()]
+
+    # events (training thread) -----------------------------------------------------------------
+    def _emit(self, event: dict) -> None:
+        for c in list(self.clients):
+            if c.subscribed:
+                c.push({"jsonrpc": "2.0", "method": "event", "params": event})
+
+    def op(self, node: Any, cls: type, args: tuple, out: Any, t0: float, t1: float) -> None:
+        if self.clock.before_event():
+            self.graph = []
+            self._emit({"type": "iteration", "iteration": self.clock.index})
+        site = node.site if node is not None else None
+        ref = tensor_ref(out) if isinstance(out, Tensor) else None
+        if isinstance(out, Tensor):
+            self.tensors[ref["id"]] = out
+        event = {"type": "op", "iteration": self.clock.index,
+                 "seq": node.seq if node is not None else None, "op": cls.op_name,
+                 "file": site[0] if site else None, "line": site[1] if site else None,
+                 "function": site[2] if site else None,
+                 "module": node.module if node is not None else None,
+                 "output": ref, "inputs": [uid(a) if isinstance(a, Tensor) else None
+                                           for a in args],
+                 "duration_ns": int((t1 - t0) * 1e9)}
+        if node is not None:
+            self.graph.append(event)
+        self._emit(event)
+        self._maybe_stop("forward", event)
+
+    def backward_node(self, node: Any, grad_outputs: list, grad_inputs: tuple, t0: float,
+                      t1: float) -> None:
+        site = node.site
+        for g in grad_outputs:
+            if isinstance(g, Tensor):
+                self.tensors[uid(g)] = g
+        event = {"type": "backward", "iteration": self.clock.index, "node": node.seq,
+                 "op": node.op_name, "file": site[0] if site else None,
+                 "line": site[1] if site else None, "module": node.module,
+                 "grad_output": [tensor_ref(g) if isinstance(g, Tensor) else None
+                                 for g in grad_outputs],
+                 "duration_ns": int((t1 - t0) * 1e9)}
+        self._emit(event)
+        self._maybe_stop("backward", event)
+
+    def backward_begin(self, roots: list, grads: list) -> None:
+        if self.clock.before_event():
+            self.graph = []
+            self._emit({"type": "iteration", "iteration": self.clock.index})
+
+    def backward_end(self, leaves: dict) -> None:
+        self.clock.backward_ended()
+        self._emit({"type": "backward_end", "iteration": self.clock.index})
+
+    def step(self, optimizer: Any) -> None:
+        self.clock.stepped()
+        self._emit({"type": "step", "iteration": self.clock.index,
+                    "optimizer": type(optimizer).__name__})
+
+    def _maybe_stop(self, phase: str, event: dict) -> None:
+        reason = None
+        if self._pause_requested:
+            reason = "pause"
+        elif self._step == "op" or (self._step == "backward" and phase == "backward") or (
+                self._step == "iteration" and self.clock.index > self._step_from):
+            reason = "step"
+        elif self.breakpoints and event.get("file") is not None:
+            want = self.breakpoints.get((event["file"], event["line"]))
+            if want is not None and want in (phase, "both"):
+                reason = "breakpoint"
+        if reason is None:
+            return
+        self._pause_requested = False
+        self._step = None
+        self.paused = True
+        self.stop_reason = {"reason": reason, "phase": phase, **event}
+        self._resume.clear()
+        for c in list(self.clients):
+            c.push({"jsonrpc": "2.0", "method": "stopped", "params": self.stop_reason})
+        while not self._resume.wait(0.1):
+            if self._server is None:
+                break
+        self.paused = False
+        self.stop_reason = None
+
+
+def _error(rid: Any, code: int, message: str) -> dict:
+    return {"jsonrpc": "2.0", "id": rid, "error": {"code": code, "message": message}}
+
+
+def serve_live(**kwargs: Any) -> LiveServer:
+    """Start the live channel for this process (``glassgrad run --live`` does this)."""
+    return LiveServer(**kwargs).start()
+
+
+def read_info(pid: int | None = None, directory: str = LIVE_DIR) -> dict[str, Any]:
+    """Connection details of a live program (the newest one when ``pid`` is None)."""
+    if pid is not None:
+        path = os.path.join(directory, f"{pid}.json")
+    else:
+        files = [os.path.join(directory, f) for f in os.listdir(directory)
+                 if f.endswith(".json")] if os.path.isdir(directory) else []
+        if not files:
+            raise FileNotFoundError(f"no live glassgrad program under {directory}")
+        path = max(files, key=os.path.getmtime)
+    with open(path) as f:
+        return json.load(f)

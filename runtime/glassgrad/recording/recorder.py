@@ -1,0 +1,354 @@
+"""``gg.record``: record a run (ops, graph, tensors, backward, steps, anomalies) into a store.
+
+Iterations end at each optimizer step (or, in a script without an optimizer, at the end of
+each backward). The first ``record_first`` iterations are recorded fully, then every
+``sample_every``-th; the others keep a summary row (loss, op counts, times). Statistics are
+``none``, ``cheap`` (every ``stats_every``-th recorded iteration) or ``full`` (every recorded
+iteration); anomalies (NaN/Inf) are recorded whenever statistics or anomaly checks see them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from .._callsite import callsite
+from .._state import STATE
+from ..tensor import Tensor
+from . import events
+from .events import SCHEMA_VERSION, IterationClock, Observer, uid
+from .stats import NO_STATS, nonfinite, summarize
+from .store import StoreWriter, dumps
+
+DEFAULT_ROOT = os.path.join(".glassgrad", "runs")
+STATS_MODES = ("none", "cheap", "full")
+
+
+@dataclass
+class RecordOptions:
+    """What to record; every field also reads from a GLASSGRAD_* environment variable."""
+
+    root: str = DEFAULT_ROOT          # GLASSGRAD_RUN_DIR
+    stats: str = "none"               # GLASSGRAD_STATS: none | cheap | full
+    record_first: int = 10            # GLASSGRAD_RECORD_FIRST: iterations recorded fully
+    sample_every: int = 10            # GLASSGRAD_SAMPLE_EVERY: then every Nth iteration
+    stats_every: int = 10             # GLASSGRAD_STATS_EVERY: "cheap" stats cadence
+    keep: int = 20                    # GLASSGRAD_KEEP_RUNS: newest runs kept in root
+    buffer: int = 200_000             # GLASSGRAD_BUFFER: rows queued before dropping
+    anomaly: bool = False             # GLASSGRAD_DETECT_ANOMALY: raise at the first NaN/Inf
+    name: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> RecordOptions:
+        values: dict[str, Any] = {}
+        env = {"root": "GLASSGRAD_RUN_DIR", "stats": "GLASSGRAD_STATS",
+               "record_first": "GLASSGRAD_RECORD_FIRST", "sample_every": "GLASSGRAD_SAMPLE_EVERY",
+               "stats_every": "GLASSGRAD_STATS_EVERY", "keep": "GLASSGRAD_KEEP_RUNS",
+               "buffer": "GLASSGRAD_BUFFER", "anomaly": "GLASSGRAD_DETECT_ANOMALY"}
+        types = {f.name: f.type for f in fields(cls)}
+        for name, var in env.items():
+            raw = os.environ.get(var)
+            if raw is not None:
+                values[name] = (raw.lower() in ("1", "true", "yes") if types[name] == "bool"
+                                else int(raw) if types[name] == "int" else raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        opts = cls(**values)
+        if opts.stats not in STATS_MODES:
+            raise ValueError(f"stats must be one of {STATS_MODES}, got {opts.stats!r}")
+        return opts
+
+
+class _Iteration:
+    __slots__ = ("index", "started", "loss", "recorded", "stats", "n_ops", "n_backward",
+                 "forward_ns", "backward_ns", "anomalies")
+
+    def __init__(self, index: int, recorded: bool, stats: bool) -> None:
+        self.index, self.recorded, self.stats = index, recorded, stats
+        self.started = time.time()
+        self.loss = None
+        self.n_ops = self.n_backward = self.forward_ns = self.backward_ns = self.anomalies = 0
+
+    def row(self, ended: float | None) -> tuple:
+        return (self.index, self.started, ended, self.loss, int(self.recorded), self.n_ops,
+                self.n_backward, self.forward_ns, self.backward_ns, self.anomalies)
+
+
+class AnomalyError(RuntimeError):
+    """A NaN or Inf appeared (anomaly mode): names the op and its forward line."""
+
+
+class Recorder(Observer):
+    """Records the process's ops into one run store while it is active."""
+
+    def __init__(self, path: str | None = None, *, command: str | None = None,
+                 argv: list[str] | None = None, **options: Any) -> None:
+        self.options = RecordOptions.from_env(**options)
+        self.path = path or self._new_path()
+        self.command, self.argv = command, argv
+        self.writer: StoreWriter | None = None
+        self._it: _Iteration | None = None
+        self.clock = IterationClock()
+
+    # lifecycle --------------------------------------------------------------------------------
+    def _new_path(self) -> str:
+        root = self.options.root
+        os.makedirs(root, exist_ok=True)
+        name = self.options.name or os.path.splitext(os.path.basename(sys.argv[0] or "run"))[0] \
+            or "run"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return os.path.join(root, f"{stamp}-{name}-{os.getpid()}.db")
+
+    def start(self) -> Recorder:
+        opts = self.options
+        _prune(os.path.dirname(self.path) or ".", opts.keep - 1)
+        self.writer = StoreWriter(self.path, {
+            "name": os.path.basename(self.path)[:-3], "command": self.command or " ".join(
+                sys.argv), "argv": dumps(self.argv if self.argv is not None else sys.argv),
+            "cwd": os.getcwd(), "pid": os.getpid(), "started": time.time(),
+            "status": "running", "python": sys.version.split()[0], "numpy": np.__version__,
+            "glassgrad": __version__, "schema_version": SCHEMA_VERSION, "stats": opts.stats,
+            "record_first": opts.record_first, "sample_every": opts.sample_every,
+            "heartbeat": time.time()}, buffer=opts.buffer)
+        self._producers: dict[int, int] = {}
+        self._outputs: dict[int, int] = {}
+        self._seen: set[int] = set()
+        self._files: set[str] = set()
+        self._start_iteration(0)
+        events.attach(self)
+        return self
+
+    def stop(self, status: str = "finished", exit_code: int | None = 0,
+             error: str | None = None) -> None:
+        if self.writer is None:
+            return
+        events.detach(self)
+        self._end_iteration()
+        self.writer.close(status=status, exit_code=exit_code, error=error, ended=time.time())
+        self.writer = None
+
+    def __enter__(self) -> Recorder:
+        return self.start()
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is not None:
+            self.record_exception(exc)
+        self.stop("finished" if exc is None else
+                  "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+                  0 if exc is None else 1, None if exc is None else f"{type(exc).__name__}: {exc}")
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    # iterations -------------------------------------------------------------------------------
+    def _start_iteration(self, index: int) -> None:
+        opts = self.options
+        recorded = index < opts.record_first or (
+            opts.sample_every > 0 and (index - opts.record_first) % opts.sample_every == 0)
+        stats = recorded and (opts.stats == "full" or (
+            opts.stats == "cheap" and index % max(opts.stats_every, 1) == 0))
+        self._it = _Iteration(index, recorded, stats)
+        self._producers.clear()
+        self._outputs.clear()
+        self._seen.clear()
+
+    def _end_iteration(self) -> None:
+        it = self._it
+        if it is not None and self.writer is not None:
+            self.writer.put_wait("iterations", it.row(time.time()))
+
+    def _tick(self) -> None:
+        if self.clock.before_event():
+            self._end_iteration()
+            self._start_iteration(self.clock.index)
+
+    @property
+    def iteration(self) -> int:
+        return self._it.index if self._it is not None else 0
+
+    def mark_iteration(self, loss: float | None = None) -> None:
+        """End the current iteration by hand (for loops without an optimizer step)."""
+        if loss is not None:
+            self._it.loss = float(loss)
+        self.clock.mark()
+
+    # events -----------------------------------------------------------------------------------
+    def op(self, node: Any, cls: type, args: tuple, out: Any, t0: float, t1: float) -> None:
+        self._tick()
+        it = self._it
+        it.n_ops += 1
+        dur = int((t1 - t0) * 1e9)
+        it.forward_ns += dur
+        check = it.stats or self.options.anomaly
+        if not it.recorded and not check:
+            return
+        if node is not None:
+            seq, site, module = node.seq, node.site, node.module
+        else:
+            seq, site = next(STATE.seq), callsite(3)
+            module = STATE.module_path[-1] if STATE.module_path else None
+        if check:
+            self._check("forward", out, cls.op_name, seq, site, module)
+        if not it.recorded:
+            return
+        w = self.writer
+        out_id = uid(out)
+        self._producers[out_id] = seq
+        if node is not None:
+            self._outputs[seq] = out_id
+        file, line, func = site if site is not None else (None, None, None)
+        if file is not None and file not in self._files:
+            self._files.add(file)
+            w.put("sources", (file,))
+        w.put("ops", (seq, it.index, cls.op_name, node is not None, file, line, func, module,
+                      threading.get_ident(), t0, dur, out_id))
+        self._tensor(out, "value", seq, None)
+        for idx, a in enumerate(args):
+            if isinstance(a, Tensor):
+                aid = uid(a)
+                src = self._producers.get(aid)
+                if src is None and a._grad_fn is not None:
+                    src = a._grad_fn.seq
+                w.put("edges", (seq, idx, src, aid))
+                if aid not in self._seen:
+                    self._tensor(a, "value", src, None)
+
+    def _tensor(self, t: Tensor, kind: str, op_seq: int | None, of: int | None) -> int:
+        tid = uid(t)
+        self._seen.add(tid)
+        stats = summarize(t) if self._it.stats else NO_STATS
+        self.writer.put("tensors", (tid, self._it.index, kind, of, op_seq, None,
+                                    dumps(list(t._data.shape)), t.dtype.name, str(t.device),
+                                    int(t.requires_grad), *stats))
+        return tid
+
+    def _check(self, phase: str, t: Any, op: str, seq: int, site: Any, module: Any) -> None:
+        if not isinstance(t, Tensor):
+            return
+        nan, inf = nonfinite(t)
+        if not (nan or inf):
+            return
+        kind = "nan+inf" if nan and inf else "nan" if nan else "inf"
+        file, line, func = site if site is not None else (None, None, None)
+        where = f"{file}:{line}" if file else "<unknown>"
+        what = "gradient" if phase == "backward" else "output"
+        msg = (f"{op} produced {nan + inf} non-finite value(s) ({kind}) in its {what} of shape "
+               f"{t.shape} at {where}")
+        self._it.anomalies += 1
+        self.writer.put_wait("anomalies", (None, self._it.index, phase, kind, op, seq, file,
+                                           line, func, module, uid(t), nan + inf, t.numel(), msg,
+                                           time.time()))
+        if self.options.anomaly:
+            raise AnomalyError(msg)
+
+    def op_error(self, cls: type, args: tuple, error: BaseException) -> None:
+        site = getattr(error, "site", None) or (None, None, None)
+        self.writer.put_wait("errors", (None, self.iteration, cls.op_name, *site,
+                                        STATE.module_path[-1] if STATE.module_path else None,
+                                        type(error).__name__, str(error), None, time.time()))
+
+    def backward_begin(self, roots: list, grads: list) -> None:
+        self._tick()
+        if len(roots) == 1 and roots[0].numel() == 1:
+            self._it.loss = float(roots[0].detach()._host().reshape(()))
+
+    def backward_node(self, node: Any, grad_outputs: list, grad_inputs: tuple, t0: float,
+                      t1: float) -> None:
+        it = self._it
+        it.n_backward += 1
+        dur = int((t1 - t0) * 1e9)
+        it.backward_ns += dur
+        check = it.stats or self.options.anomaly
+        if check:
+            for g in grad_inputs:
+                self._check("backward", g, node.op_name, node.seq, node.site, node.module)
+        if not it.recorded:
+            return
+        out_id = self._outputs.get(node.seq)
+        gout = [None if g is None else self._tensor(g, "grad", node.seq, out_id)
+                for g in grad_outputs]
+        gin = [None if not isinstance(g, Tensor) else self._tensor(g, "grad", node.seq, None)
+               for g in grad_inputs]
+        file, line, func = node.site if node.site is not None else (None, None, None)
+        self.writer.put("backward", (None, it.index, node.seq, node.op_name, file, line, func,
+                                     node.module, t0, dur, dumps(gout), dumps(gin)))
+
+    def backward_end(self, leaves: dict) -> None:
+        it = self._it
+        if it.recorded:
+            for leaf, g in leaves.items():
+                self._tensor(g, "grad", None, uid(leaf))
+        self.clock.backward_ended()
+
+    def step(self, optimizer: Any) -> None:
+        self.clock.stepped()
+        lr = None
+        groups = getattr(optimizer, "param_groups", None)
+        if groups:
+            lr = groups[0].get("lr")
+        self.writer.put("steps", (None, self._it.index, type(optimizer).__name__,
+                                  float(lr) if isinstance(lr, (int, float)) else None,
+                                  time.time()))
+
+    def record_exception(self, exc: BaseException) -> None:
+        """Store an exception that ends the run, at the user's line it came from."""
+        import traceback
+
+        from ..autograd.frames import GLOBALS
+
+        site = getattr(exc, "site", None)
+        tb = exc.__traceback__
+        frames = []
+        while tb is not None:
+            frames.append(tb.tb_frame)
+            tb = tb.tb_next
+        for f in reversed(frames):  # innermost backward frame, else innermost user frame
+            if f.f_globals is GLOBALS:
+                site = (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+                break
+        if site is None:
+            from .._callsite import is_internal
+
+            for f in reversed(frames):
+                if not is_internal(f.f_code.co_filename):
+                    site = (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+                    break
+        file, line, func = site if site is not None else (None, None, None)
+        self.writer.put_wait("errors", (None, self.iteration, getattr(exc, "op", None), file,
+                                        line, func, None, type(exc).__name__, str(exc),
+                                        "".join(traceback.format_exception(exc)), time.time()))
+
+
+def _prune(root: str, keep: int) -> None:
+    """Delete the oldest run stores so at most ``keep`` remain (before adding one)."""
+    try:
+        runs = sorted((os.path.join(root, f) for f in os.listdir(root) if f.endswith(".db")),
+                      key=os.path.getmtime)
+    except FileNotFoundError:
+        return
+    for path in runs[:max(len(runs) - max(keep, 0), 0)]:
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.remove(path + suffix)
+            except FileNotFoundError:
+                pass
+
+
+def record(path: str | None = None, **options: Any) -> Recorder:
+    """Record everything glassgrad does inside ``with gg.record():`` (or a decorated
+    function) into a run store under ``.glassgrad/runs/``. Options: see ``RecordOptions``."""
+    return Recorder(path, **options)

@@ -1,0 +1,86 @@
+-- glassgrad run store, schema version 1. One SQLite database per run (WAL mode).
+-- Documented in docs/run-store.md; readers check meta.schema_version before anything else.
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS run (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL, command TEXT, argv TEXT, cwd TEXT, pid INTEGER,
+    started REAL NOT NULL, ended REAL,          -- unix seconds; ended NULL = still running or killed
+    status TEXT NOT NULL,                       -- running | finished | failed | interrupted
+    exit_code INTEGER, error TEXT,
+    python TEXT, numpy TEXT, glassgrad TEXT, schema_version INTEGER NOT NULL,
+    stats TEXT NOT NULL, record_first INTEGER, sample_every INTEGER,
+    dropped INTEGER NOT NULL DEFAULT 0,         -- events the bounded buffer had to drop
+    heartbeat REAL                              -- last commit time: a stale heartbeat and no end = killed
+);
+
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER, mtime REAL
+);
+
+CREATE TABLE IF NOT EXISTS iterations (
+    iter INTEGER PRIMARY KEY, started REAL, ended REAL, loss REAL,
+    recorded INTEGER NOT NULL,                  -- 1: every op of it is in the store; 0: summary only
+    n_ops INTEGER NOT NULL DEFAULT 0, n_backward INTEGER NOT NULL DEFAULT 0,
+    forward_ns INTEGER NOT NULL DEFAULT 0, backward_ns INTEGER NOT NULL DEFAULT 0,
+    anomalies INTEGER NOT NULL DEFAULT 0
+);
+
+-- one row per forward op; seq is the op's sequence number (also its graph node id when it
+-- built a node, so backward.node and edges.src refer to ops.seq)
+CREATE TABLE IF NOT EXISTS ops (
+    seq INTEGER PRIMARY KEY, iter INTEGER NOT NULL, op TEXT NOT NULL, has_node INTEGER NOT NULL,
+    file TEXT, line INTEGER, func TEXT, module TEXT, thread INTEGER,
+    t_start REAL, duration_ns INTEGER, output INTEGER  -- tensors.id
+);
+CREATE INDEX IF NOT EXISTS ops_by_line ON ops (file, line, iter);
+CREATE INDEX IF NOT EXISTS ops_by_iter ON ops (iter);
+
+-- graph edges: input idx of op dst came from op src (NULL for a leaf) as tensor `tensor`
+CREATE TABLE IF NOT EXISTS edges (
+    dst INTEGER NOT NULL, idx INTEGER NOT NULL, src INTEGER, tensor INTEGER NOT NULL,
+    PRIMARY KEY (dst, idx)
+);
+CREATE INDEX IF NOT EXISTS edges_by_src ON edges (src);
+
+-- a tensor as seen in one iteration: an op's output or input (kind 'value') or a gradient
+CREATE TABLE IF NOT EXISTS tensors (
+    id INTEGER NOT NULL, iter INTEGER NOT NULL, kind TEXT NOT NULL,  -- value | grad
+    of INTEGER,                                 -- for a gradient: the tensor it belongs to
+    op_seq INTEGER,                             -- the op (forward) or node (backward) that made it
+    name TEXT,                                  -- parameter name or role when known
+    shape TEXT NOT NULL, dtype TEXT NOT NULL, device TEXT NOT NULL, requires_grad INTEGER,
+    min REAL, max REAL, mean REAL, std REAL, norm REAL, nan INTEGER, inf INTEGER,
+    PRIMARY KEY (id, iter, kind)
+);
+CREATE INDEX IF NOT EXISTS tensors_by_op ON tensors (op_seq);
+CREATE INDEX IF NOT EXISTS tensors_by_of ON tensors (of);
+
+-- one row per backward node run; node = the forward op's seq
+CREATE TABLE IF NOT EXISTS backward (
+    id INTEGER PRIMARY KEY, iter INTEGER NOT NULL, node INTEGER NOT NULL, op TEXT NOT NULL,
+    file TEXT, line INTEGER, func TEXT, module TEXT,
+    t_start REAL, duration_ns INTEGER,
+    grad_output TEXT,                           -- JSON list of tensors.id (kind 'grad')
+    grad_inputs TEXT                            -- JSON list of tensors.id or null per input
+);
+CREATE INDEX IF NOT EXISTS backward_by_iter ON backward (iter);
+CREATE INDEX IF NOT EXISTS backward_by_node ON backward (node);
+
+CREATE TABLE IF NOT EXISTS steps (
+    id INTEGER PRIMARY KEY, iter INTEGER NOT NULL, optimizer TEXT, lr REAL, t REAL
+);
+
+CREATE TABLE IF NOT EXISTS anomalies (
+    id INTEGER PRIMARY KEY, iter INTEGER NOT NULL, phase TEXT NOT NULL,  -- forward | backward
+    kind TEXT NOT NULL,                                                  -- nan | inf | nan+inf
+    op TEXT, seq INTEGER, file TEXT, line INTEGER, func TEXT, module TEXT,
+    tensor INTEGER, count INTEGER, numel INTEGER, message TEXT, t REAL
+);
+CREATE INDEX IF NOT EXISTS anomalies_by_line ON anomalies (file, line);
+
+CREATE TABLE IF NOT EXISTS errors (
+    id INTEGER PRIMARY KEY, iter INTEGER, op TEXT, file TEXT, line INTEGER, func TEXT,
+    module TEXT, type TEXT NOT NULL, message TEXT NOT NULL, traceback TEXT, t REAL
+);
+CREATE INDEX IF NOT EXISTS errors_by_line ON errors (file, line);
