@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .._state import STATE
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
@@ -103,6 +104,9 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 self._step_group(group)
+        observer = STATE.observer
+        if observer is not None:  # the recorder and live channel mark an iteration boundary
+            observer.step(self)
         return loss
 
     def _step_group(self, group: dict[str, Any]) -> None:

@@ -1,0 +1,5 @@
+"""Utilities with ``torch.utils``'s names: ``glassgrad.utils.data``."""
+
+from . import data
+
+__all__ = ["data"]
