@@ -1,7 +1,7 @@
 """glassgrad: an eager autograd runtime with PyTorch's API on NumPy and CuPy, whose forward and
 backward passes can be stepped through and inspected. ``import glassgrad as gg``."""
 
-from . import autograd, dtypes
+from . import autograd, dtypes, optim, utils
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backends import device
 from .creation import (
@@ -46,6 +46,7 @@ from .dtypes import (
 from .errors import GlassgradError, GraphFreedError, InplaceError, OpError
 from .ops import *
 from .ops import OPS
+from .serialization import load, save
 from .tensor import Parameter, Tensor
 
 half, float, double, long = float16, float32, float64, int64  # noqa: A001
