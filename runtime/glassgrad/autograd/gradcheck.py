@@ -23,7 +23,7 @@ def _outputs(fn: Callable, inputs: Sequence[Any]) -> list[Tensor]:
 
 
 def _with_value(t: Tensor, host: np.ndarray) -> Tensor:
-    return wrap(t._device.backend.from_numpy(host), t._device)
+    return wrap(t._device.backend.from_numpy(host), t._device, t.requires_grad)
 
 
 def _numerical(fn: Callable, inputs: list[Any], i: int, eps: float) -> list[np.ndarray]:

@@ -42,6 +42,16 @@ class device:  # noqa: N801 - PyTorch's spelling
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
+    # a device is a singleton: copies and pickles refer to the same one
+    def __copy__(self) -> device:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> device:
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (get_device, (str(self),))
+
 
 _DEVICES: dict[str, device] = {}
 
