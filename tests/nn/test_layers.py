@@ -74,6 +74,22 @@ LAYERS: list[tuple[str, tuple, dict, list]] = [
     ("Embedding", (10, 3), {}, [ints(10, 4, 5)]),
     ("Embedding", (10, 3), {"padding_idx": 2}, [np.array([[2, 1, 2], [0, 9, 2]])]),
     ("Dropout", (0.3,), {}, [rnd(4, 5)]),  # compared in eval mode below
+    ("Conv2d", (1, 16, 3), {"padding": 1}, [rnd(4, 1, 8, 8)]),
+    ("Conv2d", (4, 6, (3, 2)), {"stride": 2, "dilation": (1, 2), "groups": 2, "bias": False},
+     [rnd(2, 4, 9, 8)]),
+    ("Conv2d", (3, 4, 3), {"padding": "same"}, [rnd(2, 3, 5, 6)]),
+    ("Conv1d", (3, 4, 3), {"stride": 2, "padding": 1}, [rnd(2, 3, 9)]),
+    ("ConvTranspose2d", (4, 6, 3), {"stride": 2, "padding": 1, "output_padding": 1,
+                                    "groups": 2}, [rnd(2, 4, 4, 5)]),
+    ("ConvTranspose1d", (3, 2, 3), {"stride": 2}, [rnd(2, 3, 5)]),
+    ("MaxPool2d", (2,), {}, [rnd(2, 3, 6, 6)]),
+    ("MaxPool2d", (3, 2, 1), {"ceil_mode": True}, [rnd(2, 3, 7, 8)]),
+    ("MaxPool1d", (3,), {}, [rnd(2, 3, 9)]),
+    ("AvgPool2d", (3, 2, 1), {"count_include_pad": False}, [rnd(2, 3, 7, 8)]),
+    ("AvgPool1d", (2,), {}, [rnd(2, 3, 8)]),
+    ("AdaptiveAvgPool2d", ((3, 2),), {}, [rnd(2, 3, 7, 5)]),
+    ("AdaptiveAvgPool1d", (3,), {}, [rnd(2, 3, 7)]),
+    ("AdaptiveMaxPool2d", (2,), {}, [rnd(2, 3, 6, 6)]),
 ]
 
 
@@ -149,3 +165,21 @@ def test_layer_gradcheck_float64() -> None:
         x = gg.randn(3, 4 if not isinstance(layer, nn.Linear) else 3, dtype=gg.float64,
                      requires_grad=True)
         assert gg.autograd.gradcheck(layer, (x,))
+    for layer, shape in ((nn.Conv2d(2, 3, 2, padding=1), (1, 2, 3, 3)),
+                         (nn.ConvTranspose2d(2, 2, 2, stride=2), (1, 2, 2, 2)),
+                         (nn.MaxPool2d(2), (1, 2, 4, 4))):
+        layer.double()
+        assert gg.autograd.gradcheck(layer, (gg.randn(*shape, dtype=gg.float64,
+                                                      requires_grad=True),))
+
+
+def test_conv_state_dict_roundtrip_and_init_bounds() -> None:
+    gg.manual_seed(0)
+    conv = nn.Conv2d(16, 32, 3)
+    bound = 1 / np.sqrt(16 * 9)
+    w = conv.weight.detach().numpy()
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
+    assert np.abs(conv.bias.detach().numpy()).max() <= bound
+    other = nn.Conv2d(16, 32, 3)
+    other.load_state_dict(conv.state_dict())
+    np.testing.assert_array_equal(other.weight.detach().numpy(), w)
