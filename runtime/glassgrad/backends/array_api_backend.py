@@ -27,7 +27,8 @@ class ArrayAPIBackend(Backend):
         super().__init__()
 
     def from_numpy(self, array: np.ndarray) -> Any:
-        return self.xp.asarray(np.ascontiguousarray(array))
+        # not np.ascontiguousarray: it turns 0-d arrays into shape (1,)
+        return self.xp.asarray(np.asarray(array, order="C"))
 
     def to_numpy(self, array: Any) -> np.ndarray:
         return np.from_dlpack(array).copy()

@@ -19,7 +19,10 @@ from ._util import binary, binary_op, dtype_of, floating, operands
 
 class Add(Function):
     def forward(ctx, a, b):
-        return a + b
+        try:
+            return a + b
+        except TypeError:  # bool + bool is logical or (the Array API has no bool arithmetic)
+            return ctx.device.xp.logical_or(a, b)
 
     def backward(ctx, grad_output):
         return grad_output, grad_output
@@ -39,7 +42,10 @@ class Mul(Function):
     def forward(ctx, a, b):
         need = ctx.needs_input_grad
         ctx.save(a if need[1] else None, b if need[0] else None)
-        return a * b
+        try:
+            return a * b
+        except TypeError:  # bool * bool is logical and
+            return ctx.device.xp.logical_and(a, b)
 
     def backward(ctx, grad_output, a, b):
         return (grad_output * b if ctx.needs_input_grad[0] else None,
@@ -302,7 +308,10 @@ class Maximum(Function):
 
     def forward(ctx, a, b):
         ctx.save(a, b)
-        return ctx.device.xp.maximum(a, b)
+        try:
+            return ctx.device.xp.maximum(a, b)
+        except TypeError:  # bool
+            return ctx.device.xp.logical_or(a, b)
 
     def backward(ctx, grad_output, a, b):
         # ties share the gradient equally, as in PyTorch
@@ -315,7 +324,10 @@ class Minimum(Function):
 
     def forward(ctx, a, b):
         ctx.save(a, b)
-        return ctx.device.xp.minimum(a, b)
+        try:
+            return ctx.device.xp.minimum(a, b)
+        except TypeError:  # bool
+            return ctx.device.xp.logical_and(a, b)
 
     def backward(ctx, grad_output, a, b):
         share = (a < b) + (a == b) * 0.5
@@ -419,9 +431,12 @@ def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:  # noqa: A002
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
     """True division (integers divide as floats); ``rounding_mode`` "floor" or "trunc"."""
-    a = floating(input) if isinstance(input, Tensor) else input
-    b = floating(other) if isinstance(other, Tensor) else other
-    q = binary(Div, a, b)
+    a, b = operands(input, other)  # PyTorch's promotion first (float16 / int32 is float16)
+    if not dtype_of(a if isinstance(a, Tensor) else b).is_floating_point:
+        # integer and bool operands divide as the default float dtype
+        a, b = operands(floating(a) if isinstance(a, Tensor) else input,
+                        floating(b) if isinstance(b, Tensor) else other)
+    q = Div.apply(a, b)
     if rounding_mode is None:
         return q
     if rounding_mode not in ("floor", "trunc"):
@@ -512,11 +527,12 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # as PyTorch: at the boundary the gradient goes to input, not to the bound
         out = input
         if min is not None:
-            out = maximum(out, min if isinstance(min, Tensor) else input.new_full((), min))
+            out = where(out < min, min, out)
         if max is not None:
-            out = minimum(out, max if isinstance(max, Tensor) else input.new_full((), max))
+            out = where(out > max, max, out)
         return out
     if isinstance(min, float) or isinstance(max, float):
         input = floating(input)

@@ -8,6 +8,7 @@ from collections import namedtuple
 from typing import Any
 
 from .. import dtypes
+from ..creation import eye
 from ..function import Function
 from ..tensor import Tensor
 from ._util import dim_index, dims, dtype_of, floating, kept_shape
@@ -52,15 +53,23 @@ class Prod(Function):
 
     def backward(ctx, grad_output, x, out):
         g = _expand_back(grad_output, x.shape, ctx.axes, ctx.keepdim)
-        p = _expand_back(out, x.shape, ctx.axes, ctx.keepdim)
-        zero = x == 0
-        safe = x.masked_fill(zero, 1)
-        # where x has a zero, the product of the *other* entries: nonzero only if it is the
-        # single zero of its slice
-        others = safe.prod(ctx.axes, keepdim=True) if ctx.axes is not None else safe.prod()
-        nzeros = zero.sum(ctx.axes, keepdim=True) if ctx.axes is not None else zero.sum()
-        at_zero = others.where(nzeros == 1, 0).expand(*x.shape)
-        return g * (p / safe).where(~zero, at_zero)
+        if x.ndim == 0:
+            return g
+        if not (x == 0).any():
+            return g * _expand_back(out, x.shape, ctx.axes, ctx.keepdim) / x
+        # with zeros: each entry's gradient is the product of the *other* entries of its
+        # slice, taken explicitly (one row per entry with itself set to 1), so that it stays
+        # differentiable (double backward) as in PyTorch's prod_safe_zeros_backward
+        axes = ctx.axes if ctx.axes is not None else tuple(range(x.ndim))
+        kept = [d for d in range(x.ndim) if d not in axes]
+        order = kept + list(axes)
+        moved = x.permute(*order)
+        rows = moved.reshape(*moved.shape[:len(kept)], -1)
+        n = rows.shape[-1]
+        itself = eye(n, dtype=dtypes.bool, device=x.device)
+        others = rows.unsqueeze(-2).masked_fill(itself, 1).prod(-1)
+        inverse = [order.index(d) for d in range(x.ndim)]
+        return g * others.reshape(moved.shape).permute(*inverse)
 
 
 class Amax(Function):
@@ -87,13 +96,18 @@ class Amin(Amax):
         return out
 
 
+def _max_or_zero(xp: Any, x: Any, dim: int) -> Any:
+    """The max over ``dim`` (kept) to shift by; 0 for empty inputs, which have no max."""
+    return xp.max(x, axis=dim, keepdims=True) if x.size else xp.zeros_like(x)
+
+
 class Softmax(Function):
     saves = ("out",)
 
     def forward(ctx, x, dim):
         xp = ctx.device.xp
         ctx.dim = dim
-        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
+        e = xp.exp(x - _max_or_zero(xp, x, dim))
         out = e / xp.sum(e, axis=dim, keepdims=True)
         ctx.save(out)
         return out
@@ -108,7 +122,7 @@ class LogSoftmax(Function):
     def forward(ctx, x, dim):
         xp = ctx.device.xp
         ctx.dim = dim
-        shifted = x - xp.max(x, axis=dim, keepdims=True)
+        shifted = x - _max_or_zero(xp, x, dim)
         out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
         ctx.save(out)
         return out
