@@ -29,7 +29,7 @@ def race(contenders: dict[str, Callable[[], object]], rounds: int = 5,
          repeats: int = 3) -> dict[str, float]:
     """Best time of each contender, interleaving rounds so drifts in machine speed hit all."""
     best = {name: float("inf") for name in contenders}
-    for name, fn in contenders.items():
+    for fn in contenders.values():
         fn()  # warm up
     for _ in range(rounds):
         for name, fn in contenders.items():

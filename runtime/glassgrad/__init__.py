@@ -45,7 +45,7 @@ from .dtypes import (
 )
 from .errors import GlassgradError, GraphFreedError, InplaceError, OpError
 from .ops import *
-from .ops import OPS
+from .ops import registry as _registry
 from .serialization import load, save
 from .tensor import Parameter, Tensor
 
@@ -80,3 +80,5 @@ from .recording import record  # noqa: E402
 from .recording.auto import start_from_env as _start_from_env  # noqa: E402
 
 _start_from_env()
+
+OPS = _registry()  # the op table, once nn and every op module are imported

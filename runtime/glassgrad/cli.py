@@ -12,11 +12,28 @@ import traceback
 from typing import Any
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from .demo import train
+def examples_dir() -> str:
+    """The repository's examples/ folder (next to the source roots of a checkout)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.normpath(os.path.join(here, "..", "..", "examples"))
 
-    acc = train(steps=args.steps)
-    return 0 if acc > 0.5 else 1
+
+def _demo(args: argparse.Namespace) -> int:
+    """Train the digits CNN (examples/cnn_digits.py) and report its test accuracy."""
+    script = os.path.join(examples_dir(), "cnn_digits.py")
+    if not os.path.exists(script):
+        print("glassgrad demo runs examples/cnn_digits.py from a source checkout "
+              "(git clone, then pip install -e '.[examples]')", file=sys.stderr)
+        return 2
+    sys.path.insert(0, os.path.dirname(script))
+    try:
+        namespace = runpy.run_path(script, run_name="glassgrad_demo")
+    except ImportError as e:
+        print(f"glassgrad demo: {e} (install the examples extra: pip install -e "
+              "'.[examples]')", file=sys.stderr)
+        return 2
+    acc = namespace["main"](["--epochs", str(args.epochs)])
+    return 0 if acc >= 0.97 else 1
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -151,8 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="glassgrad", description="A deep-learning runtime you can see through.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="train a small model and report its accuracy")
-    demo.add_argument("--steps", type=int, default=400, help="optimizer steps (default 400)")
+    demo = sub.add_parser("demo", help="train a CNN on handwritten digits, report accuracy")
+    demo.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
     demo.set_defaults(handler=_demo)
 
     run = sub.add_parser("run", help="run a Python script like `python`, recording it",
@@ -181,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--top", type=int, default=10, help="how many top ops to list")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(handler=_show)
+
+    dap = sub.add_parser("dap", help="the Debug Adapter Protocol server (for editors)",
+                         description="Serve DAP on stdio (or --port): debugpy's adapter plus "
+                                     "backward debugging. See docs/debugger.md.")
+    from glassgrad_dap.server import add_arguments, run as run_dap
+
+    add_arguments(dap)
+    dap.set_defaults(handler=run_dap)
     return parser
 
 

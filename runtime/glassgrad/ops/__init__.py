@@ -1,6 +1,7 @@
 """The op table: every op class, its public function, and the Tensor methods bound to them.
 
-``OPS`` lists every op (name -> Function subclass); tests, docs and the UIs read it.
+``registry()`` lists every op (name -> Function subclass) defined anywhere in glassgrad
+(``gg.OPS`` is that table once everything is imported); tests, docs and the UIs read it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 from ..backends import get_device
 from ..function import Function
 from ..tensor import Tensor
-from . import elementwise, indexing, linalg, movement, reduce
+from . import conv, elementwise, indexing, linalg, movement, reduce
 from .elementwise import *  # noqa: F403
 from .indexing import (
     gather,
@@ -27,13 +28,17 @@ from .movement import *  # noqa: F403
 from .reduce import *  # noqa: F403
 
 
-def _all_ops() -> dict[str, type[Function]]:
+def registry() -> dict[str, type[Function]]:
+    """Every built-in op class by op name (user-defined autograd.Functions excluded)."""
+    from ..autograd.function import Function as CustomFunction
+
     found: dict[str, type[Function]] = {}
     stack = list(Function.__subclasses__())
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls.__module__.startswith(__name__) and not cls.__name__.startswith("_"):
+        if cls.__module__.startswith("glassgrad.") and not cls.__name__.startswith("_") \
+                and not issubclass(cls, CustomFunction):
             found[cls.op_name] = cls
     return dict(sorted(found.items()))
 
@@ -113,5 +118,4 @@ _OPERATORS: dict[str, Any] = {
 for _name, _fn in {**_METHODS, **_OPERATORS}.items():
     setattr(Tensor, _name, _fn)
 
-OPS = _all_ops()
 del _name, _fn
