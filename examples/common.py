@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import glassgrad as gg
 
+
 def digits(test_fraction: float = 0.2, seed: int = 0) -> tuple:
     """scikit-learn's 8x8 handwritten digits as (x_train, y_train, x_test, y_test) tensors,
     images scaled to [0, 1] with a channel dim: (N, 1, 8, 8)."""
