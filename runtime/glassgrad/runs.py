@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,6 +18,11 @@ from .recording.events import SCHEMA_VERSION
 from .recording.recorder import DEFAULT_ROOT
 
 __all__ = ["RunInfo", "Run", "RunStoreError", "list_runs", "open_run", "SCHEMA_VERSION"]
+
+
+# a running program commits (and refreshes run.heartbeat) several times a second; a store whose
+# heartbeat is older than this and that never recorded its end belongs to a run that died
+STALE_SECONDS = 60.0
 
 
 class RunStoreError(RuntimeError):
@@ -98,8 +104,9 @@ class Run:
         r = dict(self.db.execute("SELECT * FROM run WHERE id = 1").fetchone())
         n = self.db.execute("SELECT COUNT(*) FROM iterations").fetchone()[0]
         status = r["status"]
-        if r["ended"] is None and not _alive(r["pid"]):
-            status = "incomplete"
+        if r["ended"] is None and (not _alive(r["pid"]) or (
+                r["heartbeat"] is not None and time.time() - r["heartbeat"] > STALE_SECONDS)):
+            status = "incomplete"  # killed (SIGKILL, power loss) before it could finish
         return RunInfo(path=self.path, name=r["name"], command=r["command"],
                        argv=json.loads(r["argv"] or "[]"), cwd=r["cwd"], pid=r["pid"],
                        started=r["started"], ended=r["ended"], status=status,
@@ -167,6 +174,20 @@ class Run:
 
     def grad_of(self, tensor_id: int, iteration: int | None = None) -> dict[str, Any] | None:
         """The gradient recorded for a forward tensor (its node's grad_output, or a leaf's)."""
+        sql = "SELECT o.seq, o.iter FROM ops o WHERE o.output = ?"
+        args0: tuple = (tensor_id,)
+        if iteration is not None:
+            sql, args0 = sql + " AND o.iter = ?", args0 + (iteration,)
+        op = self.db.execute(sql + " ORDER BY o.iter DESC LIMIT 1", args0).fetchone()
+        if op is not None:
+            bw = self.db.execute("SELECT grad_output FROM backward WHERE node = ? ORDER BY id "
+                                 "DESC LIMIT 1", (op[0],)).fetchone()
+            ids = json.loads(bw[0] or "[]") if bw is not None else []
+            if ids and ids[0] is not None:
+                row = self.db.execute("SELECT * FROM tensors WHERE id = ? AND iter = ? AND "
+                                      "kind = 'grad'", (ids[0], op[1])).fetchone()
+                if row is not None:
+                    return _tensor_row(row)
         sql = "SELECT * FROM tensors WHERE of = ? AND kind = 'grad'"
         args: tuple = (tensor_id,)
         if iteration is not None:

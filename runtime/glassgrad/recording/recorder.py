@@ -10,6 +10,7 @@ iteration); anomalies (NaN/Inf) are recorded whenever statistics or anomaly chec
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
 import threading
@@ -20,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
 from .._callsite import callsite
 from .._state import STATE
 from ..tensor import Tensor
 from . import events
+from .anomaly import AnomalyError, check_tensor
 from .events import SCHEMA_VERSION, IterationClock, Observer, uid
-from .stats import NO_STATS, nonfinite, summarize
+from .stats import NO_STATS, summarize
 from .store import StoreWriter, dumps
 
 DEFAULT_ROOT = os.path.join(".glassgrad", "runs")
@@ -83,10 +84,6 @@ class _Iteration:
                 self.n_backward, self.forward_ns, self.backward_ns, self.anomalies)
 
 
-class AnomalyError(RuntimeError):
-    """A NaN or Inf appeared (anomaly mode): names the op and its forward line."""
-
-
 class Recorder(Observer):
     """Records the process's ops into one run store while it is active."""
 
@@ -98,6 +95,9 @@ class Recorder(Observer):
         self.writer: StoreWriter | None = None
         self._it: _Iteration | None = None
         self.clock = IterationClock()
+        self._force_record = False  # an anomaly in a sampled-out iteration: record the next
+        self._shapes: dict[tuple, str] = {}
+        self._error_ids = itertools.count(1)
 
     # lifecycle --------------------------------------------------------------------------------
     def _new_path(self) -> str:
@@ -109,6 +109,8 @@ class Recorder(Observer):
         return os.path.join(root, f"{stamp}-{name}-{os.getpid()}.db")
 
     def start(self) -> Recorder:
+        from .. import __version__  # late: glassgrad imports the recording package early
+
         opts = self.options
         _prune(os.path.dirname(self.path) or ".", opts.keep - 1)
         self.writer = StoreWriter(self.path, {
@@ -121,7 +123,7 @@ class Recorder(Observer):
             "heartbeat": time.time()}, buffer=opts.buffer)
         self._producers: dict[int, int] = {}
         self._outputs: dict[int, int] = {}
-        self._seen: set[int] = set()
+        self._seen: set[tuple[int, str]] = set()  # (tensor id, kind) written this iteration
         self._files: set[str] = set()
         self._start_iteration(0)
         events.attach(self)
@@ -159,12 +161,16 @@ class Recorder(Observer):
         opts = self.options
         recorded = index < opts.record_first or (
             opts.sample_every > 0 and (index - opts.record_first) % opts.sample_every == 0)
-        stats = recorded and (opts.stats == "full" or (
+        forced, self._force_record = self._force_record, False
+        recorded = recorded or forced
+        stats = recorded and (opts.stats == "full" or forced or (
             opts.stats == "cheap" and index % max(opts.stats_every, 1) == 0))
         self._it = _Iteration(index, recorded, stats)
         self._producers.clear()
         self._outputs.clear()
         self._seen.clear()
+        if self.writer is not None:  # readers see the iteration that is going on
+            self.writer.put_wait("iterations", self._it.row(None))
 
     def _end_iteration(self) -> None:
         it = self._it
@@ -213,10 +219,11 @@ class Recorder(Observer):
         file, line, func = site if site is not None else (None, None, None)
         if file is not None and file not in self._files:
             self._files.add(file)
-            w.put("sources", (file,))
+            w.put_wait("sources", (file,))
         w.put("ops", (seq, it.index, cls.op_name, node is not None, file, line, func, module,
                       threading.get_ident(), t0, dur, out_id))
         self._tensor(out, "value", seq, None)
+        seen = self._seen
         for idx, a in enumerate(args):
             if isinstance(a, Tensor):
                 aid = uid(a)
@@ -224,47 +231,60 @@ class Recorder(Observer):
                 if src is None and a._grad_fn is not None:
                     src = a._grad_fn.seq
                 w.put("edges", (seq, idx, src, aid))
-                if aid not in self._seen:
+                if (aid, "value") not in seen:
                     self._tensor(a, "value", src, None)
 
-    def _tensor(self, t: Tensor, kind: str, op_seq: int | None, of: int | None) -> int:
+    def _tensor(self, t: Tensor, kind: str, op_seq: int | None, of: int | None,
+                again: bool = True) -> int:
+        """Write ``t``'s row for this iteration (once per kind unless ``again``)."""
         tid = uid(t)
-        self._seen.add(tid)
+        key = (tid, kind)
+        if key in self._seen and not again:
+            return tid
+        self._seen.add(key)
         stats = summarize(t) if self._it.stats else NO_STATS
-        self.writer.put("tensors", (tid, self._it.index, kind, of, op_seq, None,
-                                    dumps(list(t._data.shape)), t.dtype.name, str(t.device),
-                                    int(t.requires_grad), *stats))
+        shape = t._data.shape
+        js = self._shapes.get(shape)
+        if js is None:
+            js = self._shapes[shape] = dumps(list(shape))
+        self.writer.put("tensors", (tid, self._it.index, kind, of, op_seq, None, js,
+                                    t.dtype.name, str(t.device), int(t.requires_grad), *stats))
         return tid
 
-    def _check(self, phase: str, t: Any, op: str, seq: int, site: Any, module: Any) -> None:
-        if not isinstance(t, Tensor):
+    def _check(self, phase: str, t: Any, op: str, seq: int, site: Any, module: Any,
+               display: str | None = None, index: int = 0) -> None:
+        bad = check_tensor(t, phase, op, display or op, index, site)
+        if bad is None:
             return
-        nan, inf = nonfinite(t)
-        if not (nan or inf):
-            return
-        kind = "nan+inf" if nan and inf else "nan" if nan else "inf"
+        kind, count, msg = bad
         file, line, func = site if site is not None else (None, None, None)
-        where = f"{file}:{line}" if file else "<unknown>"
-        what = "gradient" if phase == "backward" else "output"
-        msg = (f"{op} produced {nan + inf} non-finite value(s) ({kind}) in its {what} of shape "
-               f"{t.shape} at {where}")
         self._it.anomalies += 1
+        self._force_record = True  # the next iteration is recorded in full, with statistics
         self.writer.put_wait("anomalies", (None, self._it.index, phase, kind, op, seq, file,
-                                           line, func, module, uid(t), nan + inf, t.numel(), msg,
+                                           line, func, module, uid(t), count, t.numel(), msg,
                                            time.time()))
         if self.options.anomaly:
-            raise AnomalyError(msg)
+            raise AnomalyError(msg, op=op, phase=phase, site=site, count=count, kind=kind)
 
     def op_error(self, cls: type, args: tuple, error: BaseException) -> None:
         site = getattr(error, "site", None) or (None, None, None)
-        self.writer.put_wait("errors", (None, self.iteration, cls.op_name, *site,
+        error._glassgrad_error_id = eid = next(self._error_ids)  # record_exception completes it
+        self.writer.put_wait("errors", (eid, self.iteration, cls.op_name, *site,
                                         STATE.module_path[-1] if STATE.module_path else None,
                                         type(error).__name__, str(error), None, time.time()))
 
     def backward_begin(self, roots: list, grads: list) -> None:
         self._tick()
+        it = self._it
         if len(roots) == 1 and roots[0].numel() == 1:
-            self._it.loss = float(roots[0].detach()._host().reshape(()))
+            root = roots[0]
+            it.loss = float(root.detach()._host().reshape(()))
+            if it.loss != it.loss or it.loss in (float("inf"), float("-inf")):
+                if not (it.stats or self.options.anomaly):  # else the op check saw it already
+                    fn = root._grad_fn
+                    self._check("forward", root, fn.op_name if fn else "loss",
+                                fn.seq if fn else None, fn.site if fn else None,
+                                fn.module if fn else None)
 
     def backward_node(self, node: Any, grad_outputs: list, grad_inputs: tuple, t0: float,
                       t1: float) -> None:
@@ -274,15 +294,18 @@ class Recorder(Observer):
         it.backward_ns += dur
         check = it.stats or self.options.anomaly
         if check:
-            for g in grad_inputs:
-                self._check("backward", g, node.op_name, node.seq, node.site, node.module)
+            for i, g in enumerate(grad_inputs):
+                self._check("backward", g, node.op_name, node.seq, node.site, node.module,
+                            node.display_name(), i)
         if not it.recorded:
             return
         out_id = self._outputs.get(node.seq)
+        # a gradient tensor often passes through several nodes (add, sub, views): its row
+        # names the forward tensor it is the gradient of when it is some node's grad_output
         gout = [None if g is None else self._tensor(g, "grad", node.seq, out_id)
                 for g in grad_outputs]
-        gin = [None if not isinstance(g, Tensor) else self._tensor(g, "grad", node.seq, None)
-               for g in grad_inputs]
+        gin = [None if not isinstance(g, Tensor) else
+               self._tensor(g, "grad", node.seq, None, again=False) for g in grad_inputs]
         file, line, func = node.site if node.site is not None else (None, None, None)
         self.writer.put("backward", (None, it.index, node.seq, node.op_name, file, line, func,
                                      node.module, t0, dur, dumps(gout), dumps(gin)))
@@ -312,40 +335,67 @@ class Recorder(Observer):
 
         site = getattr(exc, "site", None)
         tb = exc.__traceback__
-        frames = []
+        frames = []  # (frame, the line it was at when the exception passed through it)
         while tb is not None:
-            frames.append(tb.tb_frame)
+            frames.append((tb.tb_frame, tb.tb_lineno))
             tb = tb.tb_next
-        for f in reversed(frames):  # innermost backward frame, else innermost user frame
+        for f, line in reversed(frames):  # innermost backward frame, else innermost user frame
             if f.f_globals is GLOBALS:
-                site = (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+                site = (f.f_code.co_filename, line, f.f_code.co_name)
                 break
         if site is None:
             from .._callsite import is_internal
 
-            for f in reversed(frames):
+            for f, line in reversed(frames):
                 if not is_internal(f.f_code.co_filename):
-                    site = (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+                    site = (f.f_code.co_filename, line, f.f_code.co_name)
                     break
         file, line, func = site if site is not None else (None, None, None)
-        self.writer.put_wait("errors", (None, self.iteration, getattr(exc, "op", None), file,
+        # an op error's row (op_error) is completed here with the traceback, not doubled
+        eid = getattr(exc, "_glassgrad_error_id", None) or next(self._error_ids)
+        self.writer.put_wait("errors", (eid, self.iteration, getattr(exc, "op", None), file,
                                         line, func, None, type(exc).__name__, str(exc),
                                         "".join(traceback.format_exception(exc)), time.time()))
 
 
 def _prune(root: str, keep: int) -> None:
-    """Delete the oldest run stores so at most ``keep`` remain (before adding one)."""
+    """Delete the oldest run stores so at most ``keep`` remain (before adding one); a store
+    whose run is still going (another process) is never deleted."""
     try:
         runs = sorted((os.path.join(root, f) for f in os.listdir(root) if f.endswith(".db")),
                       key=os.path.getmtime)
     except FileNotFoundError:
         return
     for path in runs[:max(len(runs) - max(keep, 0), 0)]:
+        if _running(path):
+            continue
         for suffix in ("", "-wal", "-shm"):
             try:
                 os.remove(path + suffix)
             except FileNotFoundError:
                 pass
+
+
+def _running(path: str) -> bool:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True, timeout=1)
+        try:
+            row = conn.execute("SELECT pid, ended FROM run WHERE id = 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    if row is None or row[1] is not None or not row[0] or row[0] == os.getpid():
+        return False
+    try:
+        os.kill(row[0], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def record(path: str | None = None, **options: Any) -> Recorder:

@@ -1,9 +1,10 @@
 """Writing a run store: one SQLite file per run, filled by a writer thread.
 
-The training thread only puts rows on a bounded queue (``put`` never blocks: when the queue is
-full the row is dropped and counted, and the count is stored in the run). The writer thread
-batches rows into transactions and commits several times a second, so readers (WAL mode) see
-the run while it goes on, and a run killed with SIGKILL leaves everything committed before.
+The training thread only puts rows on a bounded queue (``put`` never blocks and takes no lock:
+when the queue is full the row is dropped and counted, and the count is stored in the run). The
+writer thread batches rows into transactions and commits several times a second, so readers
+(WAL mode) see the run while it goes on, and a run killed with SIGKILL leaves everything
+committed before.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import sqlite3
 import threading
 import time
+from collections import deque
 from importlib import resources
 from typing import Any
 
@@ -49,12 +50,18 @@ def connect(path: str) -> sqlite3.Connection:
 
 
 class StoreWriter:
-    """Owns one run's database; rows arrive through ``put`` from any thread."""
+    """Owns one run's database; rows arrive through ``put`` from any thread.
+
+    The queue is a ``collections.deque`` (appends are atomic, so the training thread takes no
+    lock); the writer thread drains it, so a full queue (``buffer`` rows waiting) means the
+    disk is slower than the run, and further rows are dropped and counted."""
 
     def __init__(self, path: str, run: dict[str, Any], buffer: int = 200_000) -> None:
         self.path = path
         self.dropped = 0
-        self.queue: queue.Queue = queue.Queue(maxsize=buffer)
+        self.buffer = max(int(buffer), 1)
+        self.queue: deque = deque()
+        self._wake = threading.Event()
         conn = connect(path)
         with conn:
             conn.executescript(schema_sql())
@@ -65,44 +72,61 @@ class StoreWriter:
                          f"(1, {', '.join('?' * len(run))})", tuple(run.values()))
         conn.close()
         self._sources: set[str] = set()
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="glassgrad-store", daemon=True)
         self._thread.start()
 
     # producer side ------------------------------------------------------------------------------
     def put(self, table: str, row: tuple) -> None:
         """Queue a row; never blocks the caller (a full queue drops and counts it)."""
-        try:
-            self.queue.put_nowait((table, row))
-        except queue.Full:
+        q = self.queue
+        if len(q) < self.buffer:
+            q.append((table, row))
+        else:
             self.dropped += 1
 
     def put_wait(self, table: str, row: tuple) -> None:
-        """Queue a row that must not be lost (iteration summaries, anomalies, the run's end)."""
-        self.queue.put((table, row))
+        """Queue a row that must not be lost (iteration summaries, anomalies, errors): it is
+        queued even past the buffer's bound (such rows are few)."""
+        self.queue.append((table, row))
 
     def close(self, **run_update: Any) -> None:
-        self.queue.put((_STOP, run_update))
+        self.queue.append((_STOP, run_update))
+        self._wake.set()
         self._thread.join()
 
     # writer thread ----------------------------------------------------------------------------
     def _run(self) -> None:
         conn = connect(self.path)
+        q = self.queue
         pending: dict[str, list] = {}
+        n_pending = 0
         last = time.monotonic()
         final: dict[str, Any] | None = None
         while final is None:
             try:
-                table, row = self.queue.get(timeout=COMMIT_SECONDS)
-                if table is _STOP:
-                    final = row
-                else:
-                    pending.setdefault(table, []).append(row)
-            except queue.Empty:
-                pass
-            if final is not None or time.monotonic() - last >= COMMIT_SECONDS or \
-                    sum(len(v) for v in pending.values()) >= 20_000:
-                self._commit(conn, pending)
-                pending = {}
+                while n_pending < 20_000:
+                    table, row = q.popleft()
+                    if table is _STOP:
+                        final = row
+                        break
+                    rows = pending.get(table)
+                    if rows is None:
+                        rows = pending[table] = []
+                    rows.append(row)
+                    n_pending += 1
+            except IndexError:  # drained: wait a little for more
+                if final is None and time.monotonic() - last < COMMIT_SECONDS:
+                    self._wake.wait(0.02)
+                    self._wake.clear()
+            if final is not None or n_pending >= 20_000 or \
+                    time.monotonic() - last >= COMMIT_SECONDS:
+                try:
+                    self._commit(conn, pending)
+                except sqlite3.Error as e:  # a full disk must not kill the run: count and go on
+                    self._error = e
+                    self.dropped += n_pending
+                pending, n_pending = {}, 0
                 last = time.monotonic()
         with conn:
             final = dict(final)
