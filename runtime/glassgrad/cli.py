@@ -62,11 +62,14 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.module:
             runpy.run_module(args.module, run_name="__main__", alter_sys=True)
-        else:
-            runpy.run_path(args.script, run_name="__main__")
+        else:  # an absolute path, as python gives __main__ (recorded files are absolute)
+            runpy.run_path(os.path.abspath(args.script), run_name="__main__")
     except SystemExit as e:
+        if e.code is not None and not isinstance(e.code, int):
+            print(e.code, file=sys.stderr)  # sys.exit("message"), as python prints it
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         status = "finished" if code == 0 else "failed"
+        error = None if code == 0 else f"SystemExit: {e.code}"
     except KeyboardInterrupt as e:
         rec.record_exception(e)
         status, code, error = "interrupted", 130, "KeyboardInterrupt"
@@ -202,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     dap = sub.add_parser("dap", help="the Debug Adapter Protocol server (for editors)",
                          description="Serve DAP on stdio (or --port): debugpy's adapter plus "
                                      "backward debugging. See docs/debugger.md.")
-    from glassgrad_dap.server import add_arguments, run as run_dap
+    from glassgrad_dap.server import add_arguments
+    from glassgrad_dap.server import run as run_dap
 
     add_arguments(dap)
     dap.set_defaults(handler=run_dap)
