@@ -17,6 +17,10 @@ def _truthy(name: str) -> bool:
 
 
 def start_from_env() -> None:
+    if os.environ.get("GLASSGRAD_BREAK_ON_NONFINITE"):  # the debugger's NaN/Inf filters
+        from .nonfinite import start_from_env as break_from_env
+
+        break_from_env()
     if _started or not (_truthy("GLASSGRAD_RECORD") or _truthy("GLASSGRAD_LIVE")):
         return
     from .live import serve_live
