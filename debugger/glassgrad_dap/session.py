@@ -1,0 +1,321 @@
+"""One debug session: the IDE on one side, debugpy's adapter on the other.
+
+Messages from the IDE go to a handler named after the DAP command when glassgrad changes it
+(``initialize``, ``launch``, ``attach``, ``setBreakpoints``, ``setExceptionBreakpoints``, and
+the custom ``glassgrad/graph`` and ``glassgrad/tensor``); everything else passes through.
+Both connections number their own messages, so requests are mapped by ``seq`` both ways (the
+adapter sends requests of its own to debugpy: ``evaluate``, ``exceptionInfo``, ...).
+Messages from debugpy to the IDE go through one worker thread, in order; a handler there may
+wait for debugpy's answer to a request of the adapter's own (the stop description of a NaN).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, BinaryIO
+
+from . import core
+from .peer import MessageLog, Peer
+
+TIMEOUT = 30.0
+PROBE = "__import__('glassgrad_dap.probe').probe"
+
+
+class RequestError(Exception):
+    pass
+
+
+class Session:
+    def __init__(self, ide_reader: BinaryIO, ide_writer: BinaryIO, log_dir: str | None = None,
+                 debugpy_command: list[str] | None = None) -> None:
+        name = f"session-{os.getpid()}-{id(self):x}"
+        self.log = MessageLog(os.path.join(log_dir, name + ".jsonl") if log_dir else None)
+        cmd = debugpy_command or [sys.executable, "-m", "debugpy.adapter"]
+        if log_dir:
+            cmd += ["--log-dir", log_dir]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL if not log_dir else open(
+                                         os.path.join(log_dir, name + ".debugpy.err"), "wb"))
+        self.ide = Peer("ide", ide_reader, ide_writer, self._from_ide, self._ide_closed,
+                        self.log)
+        self.dbg = Peer("debugpy", self.proc.stdout, self.proc.stdin, self._from_debugpy,
+                        self._debugpy_closed, self.log)
+        self._lock = threading.Lock()
+        self._ide_requests: dict[int, tuple[int, str]] = {}   # debugpy seq -> (IDE seq, command)
+        self._own_requests: dict[int, Future] = {}            # debugpy seq -> our future
+        self._reverse: dict[int, int] = {}                    # IDE seq -> debugpy seq
+        self._to_ide: queue.Queue = queue.Queue()
+        self._pool = ThreadPoolExecutor(4, thread_name_prefix="dap-request")
+        self._bp_generation = 0
+        self._control = tempfile.NamedTemporaryFile("w", prefix="glassgrad-dap-",
+                                                     suffix=".nonfinite", delete=False)
+        self._control.close()
+        self.nonfinite: list[str] = []
+        self.launch_args: dict[str, Any] = {}
+        self.live = None
+        self.done = threading.Event()
+
+    # lifecycle --------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Serve until the IDE or debugpy goes away."""
+        threading.Thread(target=self._ide_writer_loop, name="dap-to-ide", daemon=True).start()
+        self.dbg.start()
+        self.ide.start()
+        self.done.wait()
+        self.close()
+
+    def close(self) -> None:
+        self._to_ide.put(None)
+        if self.live is not None:
+            self.live.stop()
+        for f in list(self._own_requests.values()):
+            if not f.done():
+                f.set_exception(RequestError("the debug session ended"))
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._pool.shutdown(wait=False)
+        try:
+            os.unlink(self._control.name)
+        except OSError:
+            pass
+        self.log.close()
+
+    def _ide_closed(self) -> None:
+        self.done.set()
+
+    def _debugpy_closed(self) -> None:
+        self._to_ide.put(None)
+        self.done.set()
+
+    # IDE -> debugpy ---------------------------------------------------------------------------
+    def _from_ide(self, msg: dict) -> None:
+        kind = msg.get("type")
+        if kind == "request":
+            command = msg.get("command", "")
+            handler = getattr(self, "on_" + command.replace("/", "_"), None)
+            if handler is None:
+                self.forward_request(msg)
+            elif command.startswith("glassgrad/"):
+                self._pool.submit(self._custom, handler, msg)
+            else:
+                handler(msg)
+        elif kind == "response":  # to a reverse request (runInTerminal, startDebugging)
+            with self._lock:
+                dbg_seq = self._reverse.pop(msg.get("request_seq"), None)
+            if dbg_seq is not None:
+                self.dbg.send({**msg, "request_seq": dbg_seq})
+        else:
+            self.dbg.send(dict(msg))
+
+    def forward_request(self, msg: dict, arguments: dict | None = None) -> None:
+        out = {k: v for k, v in msg.items() if k != "seq"}
+        if arguments is not None:
+            out["arguments"] = arguments
+
+        def register(seq: int) -> None:
+            with self._lock:
+                self._ide_requests[seq] = (msg["seq"], msg.get("command", ""))
+
+        self.dbg.send(out, register)
+
+    def request(self, command: str, arguments: dict | None = None,
+                timeout: float = TIMEOUT) -> dict:
+        """Send a request of the adapter's own to debugpy and wait for its response body."""
+        fut: Future = Future()
+
+        def register(seq: int) -> None:
+            with self._lock:
+                self._own_requests[seq] = fut
+
+        self.dbg.send({"type": "request", "command": command, "arguments": arguments or {}},
+                      register)
+        resp = fut.result(timeout)
+        if not resp.get("success"):
+            raise RequestError(resp.get("message") or f"{command} failed")
+        return resp.get("body") or {}
+
+    def respond(self, request: dict, body: dict | None = None, error: str | None = None) -> None:
+        msg: dict[str, Any] = {"type": "response", "request_seq": request["seq"],
+                               "command": request.get("command"), "success": error is None}
+        if error is not None:
+            msg["message"] = error
+            msg["body"] = {"error": {"id": 1, "format": error, "showUser": False}}
+        elif body is not None:
+            msg["body"] = body
+        self._to_ide.put(msg)
+
+    def send_event(self, event: str, body: dict) -> None:
+        self._to_ide.put({"type": "event", "event": event, "body": body})
+
+    # debugpy -> IDE ---------------------------------------------------------------------------
+    def _from_debugpy(self, msg: dict) -> None:
+        kind = msg.get("type")
+        if kind == "response":
+            seq = msg.get("request_seq")
+            with self._lock:
+                fut = self._own_requests.pop(seq, None)
+                ide = self._ide_requests.pop(seq, None) if fut is None else None
+            if fut is not None:
+                fut.set_result(msg)
+            elif ide is not None:
+                self._to_ide.put(("response", ide, msg))
+        elif kind == "request":
+            self._to_ide.put(("reverse", msg))
+        else:
+            self._to_ide.put(("event", msg))
+
+    def _ide_writer_loop(self) -> None:
+        while True:
+            item = self._to_ide.get()
+            if item is None:
+                if self.dbg.closed or self.done.is_set():
+                    return
+                continue
+            try:
+                self._deliver(item)
+            except Exception as e:
+                self.log.write("adapter!", f"{type(e).__name__}: {e}")
+
+    def _deliver(self, item: Any) -> None:
+        if isinstance(item, dict):  # already in IDE terms (our responses and events)
+            self.ide.send(item)
+            return
+        kind = item[0]
+        if kind == "response":
+            (ide_seq, command), msg = item[1], item[2]
+            msg = {**msg, "request_seq": ide_seq}
+            after = getattr(self, "after_" + command.replace("/", "_"), None)
+            if after is not None:
+                msg = after(msg)
+            self.ide.send(msg)
+        elif kind == "reverse":
+            msg = item[1]
+
+            def register(seq: int) -> None:
+                with self._lock:
+                    self._reverse[seq] = msg["seq"]
+
+            self.ide.send({k: v for k, v in msg.items() if k != "seq"}, register)
+        else:
+            msg = item[1]
+            handler = getattr(self, "event_" + str(msg.get("event")), None)
+            if handler is not None:
+                msg = handler(msg)
+            if msg is not None:
+                self.ide.send({k: v for k, v in msg.items() if k != "seq"})
+
+    # handlers named after DAP commands ------------------------------------------------------
+    def after_initialize(self, msg: dict) -> dict:
+        if msg.get("success"):
+            msg["body"] = core.initialize_capabilities(msg.get("body"))
+        return msg
+
+    def on_launch(self, msg: dict) -> None:
+        self.launch_args = args = msg.get("arguments") or {}
+        self.forward_request(msg, core.launch_arguments(args, self._control.name))
+
+    def on_attach(self, msg: dict) -> None:
+        self.launch_args = args = msg.get("arguments") or {}
+        self.forward_request(msg, core.launch_arguments(args, None))
+
+    def on_setBreakpoints(self, msg: dict) -> None:  # noqa: N802 - DAP's name
+        self._bp_generation += 1
+        self.forward_request(msg, core.set_breakpoints_arguments(msg.get("arguments") or {},
+                                                                 self._bp_generation))
+
+    def on_setExceptionBreakpoints(self, msg: dict) -> None:  # noqa: N802 - DAP's name
+        args, phases = core.split_exception_filters(msg.get("arguments") or {})
+        self.nonfinite = phases
+        with open(self._control.name, "w") as f:
+            f.write(",".join(phases))
+        self.forward_request(msg, args)
+
+    def event_stopped(self, msg: dict) -> dict:
+        body = msg.get("body") or {}
+        if body.get("reason") == "exception" and self.nonfinite and "threadId" in body:
+            try:
+                info = self.request("exceptionInfo", {"threadId": body["threadId"]}, 10)
+            except Exception:
+                return msg
+            if core.is_nonfinite_exception(info.get("exceptionId")):
+                text = info.get("description") or "NaN/Inf"
+                msg = {**msg, "body": {**body, "description": text, "text": text}}
+        return msg
+
+    def event_process(self, msg: dict) -> dict:
+        pid = (msg.get("body") or {}).get("systemProcessId")
+        if pid and self.launch_args.get("liveOps"):
+            from .live import LiveBridge
+
+            cwd = self.launch_args.get("cwd") or os.getcwd()
+            self.live = LiveBridge(pid, cwd, self.send_event, self.log).start()
+        return msg
+
+    # custom requests ----------------------------------------------------------------------------
+    def _custom(self, handler: Any, msg: dict) -> None:
+        try:
+            body = handler(msg.get("arguments") or {})
+        except Exception as e:
+            self.respond(msg, error=f"{msg.get('command')}: {e}")
+        else:
+            self.respond(msg, body)
+
+    def _frame_id(self, args: dict) -> int:
+        if isinstance(args.get("frameId"), int):
+            return args["frameId"]
+        thread = args.get("threadId")
+        if not isinstance(thread, int):
+            threads = self.request("threads").get("threads") or []
+            if not threads:
+                raise RequestError("no threads")
+            thread = threads[0]["id"]
+        frames = self.request("stackTrace", {"threadId": thread, "levels": 1}).get(
+            "stackFrames") or []
+        if not frames:
+            raise RequestError("the program is not paused")
+        return frames[0]["id"]
+
+    def _probe(self, frame_id: int, call: str) -> Any:
+        body = self.request("evaluate", {"expression": f"{PROBE}.{call}", "frameId": frame_id,
+                                         "context": "clipboard"})
+        result = body.get("result", "")
+        try:
+            return core.parse_evaluate_result(result)
+        except (ValueError, SyntaxError) as e:
+            raise RequestError(result or str(e)) from None
+
+    def on_glassgrad_graph(self, args: dict) -> dict:
+        return self._probe(self._frame_id(args), "graph(locals())")
+
+    def on_glassgrad_tensor(self, args: dict) -> dict:
+        expression = args.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
+            raise RequestError("expression is required")
+        fmt = args.get("format", "json")
+        call = (f"tensor({expression!r}, globals(), locals(), "
+                f"{_literal(args.get('slice'))}, {int(args.get('maxElements', 10000))}, "
+                f"{fmt!r})")
+        return self._probe(self._frame_id(args), call)
+
+
+def _literal(index: Any) -> str:
+    """A slice argument (JSON: ints, nulls, [start, stop, step] lists) as a Python literal."""
+    if index is None:
+        return "None"
+    if not isinstance(index, list) or not all(
+            s is None or isinstance(s, int) or (isinstance(s, list) and len(s) <= 3 and all(
+                v is None or isinstance(v, int) for v in s)) for s in index):
+        raise RequestError("slice is a list of int, null or [start, stop, step] per dimension")
+    return repr(index)
