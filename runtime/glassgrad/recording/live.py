@@ -29,6 +29,7 @@ LIVE_DIR = os.path.join(".glassgrad", "live")
 PARSE_ERROR, INVALID_REQUEST, NO_METHOD, BAD_PARAMS, INTERNAL = (-32700, -32600, -32601, -32602,
                                                                  -32603)
 MAX_MESSAGE = 1 << 20
+_INF = float("inf")
 _PHASES = ("forward", "backward", "both")
 
 
@@ -217,7 +218,7 @@ class LiveServer(Observer):
             phase = bp.get("phase", "both")
             if phase not in _PHASES:
                 raise RpcError(BAD_PARAMS, f"phase must be one of {_PHASES}")
-            bps[(os.path.abspath(bp["file"]), bp["line"])] = phase
+            bps[(_abspath(bp["file"]), bp["line"])] = phase
         self.breakpoints = bps
         return {"breakpoints": self._breakpoint_list()}
 
@@ -237,9 +238,12 @@ class LiveServer(Observer):
         limit = max(0, min(int(maxElements), 1_000_000))
         flat = host.reshape(-1)
         truncated = flat.size > limit
-        values = flat[:limit]
+        values = flat[:limit].tolist()
+        if flat.dtype.kind in "fc":  # JSON has no NaN/Infinity: they travel as strings
+            values = [v if v == v and v not in (_INF, -_INF) else
+                      "nan" if v != v else "inf" if v > 0 else "-inf" for v in values]
         return {**tensor_ref(t), "sliceShape": list(host.shape), "truncated": truncated,
-                "values": [None if v != v else v for v in values.tolist()]}
+                "values": values}
 
     def rpc_getGraph(self, client: _Client) -> dict[str, Any]:
         return {"iteration": self.clock.index, "nodes": list(self.graph)}
@@ -311,7 +315,7 @@ class LiveServer(Observer):
                 self._step == "iteration" and self.clock.index > self._step_from):
             reason = "step"
         elif self.breakpoints and event.get("file") is not None:
-            want = self.breakpoints.get((event["file"], event["line"]))
+            want = self.breakpoints.get((_abspath(event["file"]), event["line"]))
             if want is not None and want in (phase, "both"):
                 reason = "breakpoint"
         if reason is None:
@@ -328,6 +332,17 @@ class LiveServer(Observer):
                 break
         self.paused = False
         self.stop_reason = None
+
+
+_abspaths: dict[str, str] = {}
+
+
+def _abspath(path: str) -> str:
+    """Absolute form of a code file name (cached: it is looked up per op at breakpoints)."""
+    full = _abspaths.get(path)
+    if full is None:
+        full = _abspaths[path] = path if path.startswith("<") else os.path.abspath(path)
+    return full
 
 
 def _error(rid: Any, code: int, message: str) -> dict:
