@@ -5,10 +5,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dap_client import EXAMPLES, DAPClient  # noqa: E402
-
-MLP = os.path.join(EXAMPLES, "debug_mlp.py")
-NAN = os.path.join(EXAMPLES, "debug_nan.py")
+from dap_client import DAPClient  # noqa: E402
 
 
 @pytest.fixture

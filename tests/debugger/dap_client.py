@@ -18,6 +18,8 @@ from typing import Any
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(REPO, "examples")
 TIMEOUT = 20.0
+MLP = os.path.join(EXAMPLES, "debug_mlp.py")
+NAN = os.path.join(EXAMPLES, "debug_nan.py")
 
 
 def label_line(path: str, label: str) -> int:

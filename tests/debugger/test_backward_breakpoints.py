@@ -6,8 +6,7 @@ import base64
 
 import numpy as np
 import pytest
-from conftest import MLP
-from dap_client import label_line
+from dap_client import MLP, label_line
 from oracle import backward_nodes
 
 pytestmark = pytest.mark.slow

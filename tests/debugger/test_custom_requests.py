@@ -6,8 +6,7 @@ import base64
 
 import numpy as np
 import pytest
-from conftest import MLP
-from dap_client import label_line
+from dap_client import MLP, label_line
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +81,8 @@ def test_tensor_errors_are_error_responses(dap):
 
 
 def test_live_op_events(dap):
-    dap.start(MLP, ["--steps", "2"], liveOps=True)
+    # events before the adapter connects to the live channel are not replayed: run long enough
+    dap.start(MLP, ["--steps", "20000"], liveOps=True)
     _, e = dap.wait_event("glassgrad/op", predicate=lambda e: e["body"]["type"] == "backward")
     assert e["body"]["op"] and e["body"]["file"] == MLP
     _, e = dap.wait_event("glassgrad/op", predicate=lambda e: e["body"]["type"] == "op")

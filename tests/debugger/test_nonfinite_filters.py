@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NAN
-from dap_client import label_line
+from dap_client import NAN, label_line
 
 pytestmark = pytest.mark.slow
 

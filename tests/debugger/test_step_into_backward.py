@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MLP
-from dap_client import label_line
+from dap_client import MLP, label_line
 from oracle import backward_nodes
 
 pytestmark = pytest.mark.slow

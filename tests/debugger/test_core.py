@@ -1,0 +1,62 @@
+"""The DAP-free translations (no processes), and the --port mode."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+from glassgrad_dap import core
+from glassgrad_dap.framing import encode, read_message
+
+
+def test_modes_become_conditions():
+    args = core.set_breakpoints_arguments(
+        {"source": {"path": "/a.py"}, "breakpoints": [
+            {"line": 3, "mode": "backward", "condition": "x > 1", "hitCondition": ">= 2"},
+            {"line": 4, "mode": "forward"}, {"line": 5, "condition": "y"},
+            {"line": 6, "mode": "both", "hitCondition": "3"}]}, 7)
+    b = args["breakpoints"]
+    assert b[0]["condition"].startswith("__name__ == '__glassgrad_backward__' and (x > 1) and ")
+    assert "hit('7:/a.py:3:backward', '>= 2')" in b[0]["condition"]
+    assert "hitCondition" not in b[0] and "mode" not in b[0]
+    assert b[1]["condition"] == "__name__ != '__glassgrad_backward__'"
+    assert b[2] == {"line": 5, "condition": "y"}
+    assert b[3] == {"line": 6, "hitCondition": "3"}
+
+
+def test_exception_filters_split():
+    args, phases = core.split_exception_filters({"filters": ["uncaught"]})
+    assert phases == [] and args == {"filters": ["uncaught"]}
+    args, phases = core.split_exception_filters(
+        {"filters": ["raised", core.FILTER_BACKWARD, core.FILTER_FORWARD]})
+    assert phases == ["backward", "forward"] and args["filters"] == ["raised"]
+    paths = [(o["path"][-1]["names"], o["breakMode"]) for o in args["exceptionOptions"]]
+    assert paths == [(["Python Exceptions"], "always"), ([core.NONFINITE_ERROR], "always")]
+
+
+def test_launch_arguments_exclude_the_runtime_by_path():
+    args = core.launch_arguments({"program": "p.py", "record": True, "rules": [
+        {"module": "x", "include": True}]}, "/tmp/ctl")
+    assert args["rules"][0] == {"module": "x", "include": True}
+    assert all("path" in r and r["include"] is False for r in args["rules"][1:])
+    assert args["env"] == {"GLASSGRAD_RECORD": "1", core.NONFINITE_ENV: "/tmp/ctl"}
+
+
+def test_port_mode_serves_dap():
+    proc = subprocess.Popen([sys.executable, "-m", "glassgrad.cli", "dap", "--port", "0"],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        port = int(line.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+            s.sendall(encode({"seq": 1, "type": "request", "command": "initialize",
+                              "arguments": {"adapterID": "glassgrad"}}))
+            f = s.makefile("rb")
+            msg = read_message(f)
+            while msg["type"] != "response":
+                msg = read_message(f)
+            assert msg["success"] and msg["body"]["breakpointModes"]
+    finally:
+        proc.terminate()
+        proc.wait(10)
