@@ -18,12 +18,18 @@ class OpError(GlassgradError):
     site: tuple | None = None
     op: str | None = None
 
-    def __init__(self, *args: object) -> None:
+    def __init__(self, *args: object, operands: dict | None = None) -> None:
         if len(args) == 1 and isinstance(args[0], str) and _AT not in args[0]:
             from ._callsite import callsite, format_site
 
             self.site = callsite(2)
-            args = (f"{args[0]}{_AT}{format_site(self.site)}",)
+            text = args[0]
+            if operands:
+                from .function import describe
+
+                text += "\n  operands: " + ", ".join(f"{k}={describe(v)}"
+                                                     for k, v in operands.items())
+            args = (f"{text}{_AT}{format_site(self.site)}",)
         super().__init__(*args)
 
 

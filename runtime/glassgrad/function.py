@@ -114,8 +114,10 @@ class Function:
                 obs.op_error(cls, args, err)
             raise err from e
         device = ctx.device  # forward may move the result (to_device)
-        if out.__class__ is not device.backend.array_type:
-            out = device.xp.asarray(out)
+        if out.__class__ is not device.backend.array_type:  # NumPy returns scalars for 0-d
+            raw, out = out, device.xp.asarray(out)
+            if ctx._saved is not None:
+                ctx._saved = tuple(out if v is raw else v for v in ctx._saved)
         t = _new(Tensor)
         t._data = out
         t._device = device

@@ -126,8 +126,6 @@ def test_backward_shape_error_names_node_and_forward_line():
     assert f"{__file__}:{_line_of('# @bad-grad')}" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="ops/linalg promotes int @ float; torch refuses "
-                                       "(op code owned by another engineer)")
 def test_matmul_dtype_mismatch_is_an_error_like_torch():
     with pytest.raises(RuntimeError):
         torch.tensor([1, 2]) @ torch.tensor([1.0, 2.0])
@@ -135,8 +133,6 @@ def test_matmul_dtype_mismatch_is_an_error_like_torch():
         gg.tensor([1, 2]) @ gg.tensor([1.0, 2.0])
 
 
-@pytest.mark.xfail(strict=True, reason="argument checks in ops/* raise before apply, so the "
-                                       "message has the user's line but not the operands")
 def test_reshape_error_names_operand_shape_and_dtype():
     with pytest.raises(OpError, match=r"Tensor\(2, 3\) float32"):
         gg.ones(2, 3).reshape(7)

@@ -135,12 +135,12 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
             if obs is not None:
                 t0 = perf_counter()
             result = frame(node, *bufs, *node.backward_args())
-            if not keep_graph:
-                node.free()
             if result.__class__ is not tuple:
                 result = (result,)
-            if obs is not None:
+            if obs is not None:  # before free(): observers may read the saved values
                 obs.backward_node(node, bufs, result, t0, perf_counter())
+            if not keep_graph:
+                node.free()
             edges = node.next
             if len(result) != len(edges):
                 raise GlassgradError(

@@ -42,9 +42,9 @@ def _numerical(fn: Callable, inputs: list[Any], i: int, eps: float) -> list[np.n
             vals.append([o.detach()._host().astype(np.float64).reshape(-1)
                          for o in _outputs(fn, args)])
         cols.append([(p - m) / (2 * eps) for p, m in zip(*vals)])
-    n_out = len(cols[0]) if cols else len(_outputs(fn, inputs))
-    return [np.stack([c[j] for c in cols], axis=1) if cols else np.zeros((0, 0))
-            for j in range(n_out)]
+    if not cols:  # an empty input: every output's Jacobian has no columns
+        return [np.zeros((o.numel(), 0)) for o in _outputs(fn, inputs)]
+    return [np.stack([c[j] for c in cols], axis=1) for j in range(len(cols[0]))]
 
 
 def _analytical(fn: Callable, inputs: list[Any], diff: list[int]) -> list[list[np.ndarray]]:

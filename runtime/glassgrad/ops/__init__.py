@@ -113,6 +113,9 @@ _OPERATORS: dict[str, Any] = {
     "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,
     "__rand__": _reflected(logical_and), "__ror__": _reflected(logical_or),
     "__invert__": logical_not,
+    # augmented assignment updates in place, as in PyTorch (w -= lr * w.grad keeps w)
+    "__iadd__": Tensor.add_, "__isub__": Tensor.sub_, "__imul__": Tensor.mul_,
+    "__itruediv__": Tensor.div_, "__ipow__": Tensor.pow_,
 }
 
 for _name, _fn in {**_METHODS, **_OPERATORS}.items():

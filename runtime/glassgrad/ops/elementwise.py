@@ -246,6 +246,7 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    op_name = "leaky_relu"
     saves = ("x",)
 
     def forward(ctx, x, negative_slope=0.01):

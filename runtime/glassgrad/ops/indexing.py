@@ -63,6 +63,8 @@ class IndexPut(Function):
 
 
 class ScatterAdd(Function):
+    op_name = "scatter_add"
+
     def forward(ctx, x, src, index):
         ctx.index = index
         return x + ctx.device.backend.index_add(x.shape, index, src)

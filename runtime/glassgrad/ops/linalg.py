@@ -8,7 +8,6 @@ from typing import Any
 from ..errors import OpError
 from ..function import Function
 from ..tensor import Tensor
-from ._util import operands
 
 
 class Matmul(Function):
@@ -79,8 +78,15 @@ class Einsum(Function):
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    a, b = operands(input, other)
-    return Matmul.apply(a, b)
+    """Matrix product with NumPy's broadcasting and 1-D rules. Like PyTorch, both operands
+    must have the same dtype (no silent promotion of an integer matrix)."""
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError("matmul expects two Tensors")
+    if input._data.dtype != other._data.dtype:
+        raise OpError(f"matmul: expected both operands to have the same dtype, but got "
+                      f"{input.dtype.name} and {other.dtype.name}",
+                      operands={"input": input, "other": other})
+    return Matmul.apply(input, other)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002

@@ -117,21 +117,26 @@ class Pad(Function):
 # public functions ------------------------------------------------------------------------------
 
 
-def _infer_shape(shape: tuple[int, ...], numel: int, op: str) -> tuple[int, ...]:
+def _infer_shape(shape: tuple[int, ...], numel: int, op: str,
+                 input: Tensor | None = None) -> tuple[int, ...]:  # noqa: A002
+    operands = {"input": input} if input is not None else None
     if shape.count(-1) > 1:
-        raise OpError(f"{op}: only one dimension can be inferred, got shape {shape}")
+        raise OpError(f"{op}: only one dimension can be inferred, got shape {shape}",
+                      operands=operands)
     if -1 in shape:
         known = math.prod(s for s in shape if s != -1)
         if known == 0 or numel % known:
-            raise OpError(f"{op}: shape {list(shape)} is invalid for input of size {numel}")
+            raise OpError(f"{op}: shape {list(shape)} is invalid for input of size {numel}",
+                          operands=operands)
         shape = tuple(numel // known if s == -1 else s for s in shape)
     if math.prod(shape) != numel:
-        raise OpError(f"{op}: shape {list(shape)} is invalid for input of size {numel}")
+        raise OpError(f"{op}: shape {list(shape)} is invalid for input of size {numel}",
+                      operands=operands)
     return shape
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
-    target = _infer_shape(size_args(shape), math.prod(input._data.shape), "reshape")
+    target = _infer_shape(size_args(shape), math.prod(input._data.shape), "reshape", input)
     if target == input._data.shape:
         return input
     return Reshape.apply(input, shape=target)
@@ -241,7 +246,8 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
         if s != 1 and s != target[lead + i]:
             raise OpError(f"expand: the expanded size of the tensor ({target[lead + i]}) must "
                           f"match the existing size ({s}) at non-singleton dimension {lead + i}."
-                          f"  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}")
+                          f"  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}",
+                          operands={"input": input})
     if target == shape:
         return input
     return Expand.apply(input, shape=target)

@@ -117,6 +117,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    op_name = "log_softmax"
     saves = ("out",)
 
     def forward(ctx, x, dim):

@@ -57,6 +57,46 @@ def _class_shape(weight: Tensor, ndim: int, class_dim: int) -> Tensor:
 # classification --------------------------------------------------------------------------------
 
 
+class NllLoss(Function):
+    """Negative log-likelihood of class indices as one node: it runs once per training step,
+    and as a composition it was a dozen small ops (measured in benchmarks/bench_training.py).
+    Its gradient scatters ``-weight / denominator`` into the picked positions."""
+
+    op_name = "nll_loss"
+    saves = ("scale", "index")
+
+    def forward(ctx, input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+        xp = ctx.device.xp
+        class_dim = 0 if input.ndim == 1 else 1
+        n_classes = input.shape[class_dim]
+        ignored = target == ignore_index
+        safe = xp.where(ignored, xp.zeros_like(target), target)
+        bad = (safe < 0) | (safe >= n_classes)
+        if bool(xp.any(bad)):
+            raise IndexError(f"Target {int(xp.max(xp.where(bad, safe, -1)))} is out of bounds "
+                             f"for {n_classes} classes.")
+        index = xp.expand_dims(safe, axis=class_dim)
+        picked = xp.squeeze(xp.take_along_axis(input, index, axis=class_dim), axis=class_dim)
+        keep = xp.astype(~ignored, input.dtype)
+        if weight is not None:
+            keep = keep * xp.reshape(xp.take(weight, xp.reshape(safe, (-1,))), safe.shape)
+        if reduction == "mean":
+            scale = -keep / xp.sum(keep)
+        elif reduction in ("sum", "none"):
+            scale = -keep
+        else:
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+        ctx.class_dim, ctx.input_shape = class_dim, input.shape
+        ctx.save(scale, index)
+        loss = picked * scale
+        return loss if reduction == "none" else xp.sum(loss)
+
+    def backward(ctx, grad_output, scale, index):
+        d = ctx.class_dim
+        grad = (grad_output * scale).unsqueeze(d)
+        return grad.new_zeros(ctx.input_shape).scatter_add(d, index, grad), None, None
+
+
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -66,27 +106,12 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     if dtype_of(target).is_floating_point or dtype_of(target) is dtypes.bool:
         raise RuntimeError(f"nll_loss: expected target of an integer dtype, got "
                            f"{dtype_of(target).name}")
-    class_dim = 0 if input.ndim == 1 else 1
     if target.ndim != input.ndim - 1 or (input.ndim > 1 and target.shape[0] != input.shape[0]):
         raise ValueError(f"nll_loss: expected target of shape {input.shape[:1] + input.shape[2:]}"
                          f" for input of shape {input.shape}, got {target.shape}")
-    ignored = target == ignore_index
-    safe = target.masked_fill(ignored, 0)
-    n_classes = input.shape[class_dim]
-    if bool(((safe < 0) | (safe >= n_classes)).any()):
-        raise IndexError(f"nll_loss: target {target.tolist()} out of bounds for "
-                         f"{n_classes} classes")
-    picked = input.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    w = weight[safe] if weight is not None else None
-    keep = ~ignored
-    if w is None:
-        w = keep._cast(input.dtype)
-    else:
-        w = w * keep
-    loss = -picked * w
-    if reduction == "mean":
-        return loss.sum() / w.sum()
-    return _reduce(loss, reduction)
+    if weight is not None and weight.dtype is not input.dtype:
+        weight = weight.to(input.dtype)
+    return NllLoss.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
