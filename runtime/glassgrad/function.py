@@ -5,9 +5,11 @@ An instance of a Function subclass is the graph node a result's ``grad_fn`` poin
 check, forward, and, when a graph is being built, the edges to the inputs, the saved values,
 the call site and the module path.
 
-Saved values are named (``saves = ("a", "b")``) after the forward's arguments. They become the
-keyword-named arguments of ``backward`` and the locals of the op's backward frame, which is what
-the debugger, the TUI and the language server show.
+Saved values are declared, not pushed: ``saves = ("a", "b")`` names forward arguments, ``"out"``
+(the result) or intermediates the forward hands to ``ctx.save(name=array)``. Nothing is saved
+unless a graph is built, so forward code stays pure. The saved values become the arguments of
+``backward`` and the locals of the op's backward frame, which is what the debugger, the TUI and
+the language server show.
 """
 
 from __future__ import annotations
@@ -31,19 +33,21 @@ _OUTPUT, _INPUT, _CONST = 2, 1, 0
 class Function:
     """Base class of every op. Subclasses define ``forward`` and ``backward``.
 
-    ``forward(ctx, *arrays, **params)`` computes on arrays of the inputs' library and calls
-    ``ctx.save(*arrays)`` (one per name in ``saves``) for what backward needs (an input's array
-    is saved as that input tensor, the output array as the output).
-    ``backward(ctx, grad_output, *saved)`` returns one gradient per input (``None`` where there
-    is none), written with glassgrad ops, so higher-order gradients work.
-    The engine reduces broadcast gradients to each input's shape.
+    ``forward(ctx, *arrays, **params)`` computes on arrays of the inputs' library.
+    ``saves`` names what backward needs: forward arguments (saved as those input tensors),
+    ``"out"``, or intermediates passed to ``ctx.save(name=array)``; ``save_if = {"a": 1}`` keeps
+    ``a`` only when input 1 needs a gradient. ``backward(ctx, grad_output, *saved)`` returns one
+    gradient per input (``None`` where there is none), written with glassgrad ops, so
+    higher-order gradients work. The engine reduces broadcast gradients to each input's shape.
     """
 
     __slots__ = ("device", "needs_input_grad", "__dict__", "__weakref__")
 
     op_name: ClassVar[str] = ""
     saves: ClassVar[tuple[str, ...]] = ()
+    save_if: ClassVar[dict[str, int]] = {}
     input_names: ClassVar[tuple[str, ...]] = ()
+    _positions: ClassVar[dict[str, int]] = {}
     differentiable: ClassVar[bool] = True
     is_view: ClassVar[bool] = False
     n_outputs: ClassVar[int] = 1
@@ -62,10 +66,10 @@ class Function:
             cls.op_name = cls.__name__.lower()
         fwd = cls.__dict__.get("forward")
         if fwd is not None and not isinstance(fwd, staticmethod):
-            params = list(inspect.signature(fwd).parameters.values())[1:]
-            cls.input_names = tuple(p.name for p in params
-                                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                                    and p.default is p.empty)
+            params = [p for p in list(inspect.signature(fwd).parameters.values())[1:]
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            cls.input_names = tuple(p.name for p in params if p.default is p.empty)
+            cls._positions = {p.name: i for i, p in enumerate(params)}
 
     # the hot path ----------------------------------------------------------------------------
     @classmethod
@@ -115,9 +119,7 @@ class Function:
             raise err from e
         device = ctx.device  # forward may move the result (to_device)
         if out.__class__ is not device.backend.array_type:  # NumPy returns scalars for 0-d
-            raw, out = out, device.xp.asarray(out)
-            if ctx._saved is not None:
-                ctx._saved = tuple(out if v is raw else v for v in ctx._saved)
+            out = device.xp.asarray(out)
         t = _new(Tensor)
         t._data = out
         t._device = device
@@ -134,31 +136,41 @@ class Function:
             path = STATE.module_path
             if path:
                 ctx.module = path[-1]
-            saved = ctx._saved
-            if saved is not None:
-                ctx._saved = ctx._pack(saved, args, arrays, t)
+            if cls.saves:
+                ctx._saved = ctx._pack(args, t, need)
         if obs is not None:
             obs.op(ctx if grad else None, cls, args, t, t0, perf_counter())
         return t
 
-    def save(self, *values: Any) -> None:
-        """Keep arrays for backward, one per name in ``saves`` (None for one not needed)."""
-        self._saved = values
+    def save(self, **values: Any) -> None:
+        """Keep intermediate arrays for backward (names listed in ``saves``)."""
+        self._extra = values
 
-    def _pack(self, values: tuple, args: tuple, arrays: list, out: Tensor) -> tuple:
+    def _pack(self, args: tuple, out: Tensor, need: list) -> tuple:
+        """Record what ``saves`` names, with version counters to catch later in-place edits."""
         packed = []
-        for v in values:
-            if v is None:
+        positions, save_if = self._positions, self.save_if
+        for name in self.saves:
+            if name in save_if and not need[save_if[name]]:
                 packed.append(None)
-            elif v is out._data:
-                packed.append((_OUTPUT, v, out._shared_vbox(), 0))
-            else:
-                for a, arr in zip(args, arrays):
-                    if arr is v and isinstance(a, Tensor):
-                        packed.append((_INPUT, a, a._vbox, a._version))
-                        break
+                continue
+            i = positions.get(name)
+            if i is not None:
+                if i >= len(args):
+                    packed.append(None)
+                    continue
+                a = args[i]
+                if isinstance(a, Tensor):
+                    vb = a._vbox
+                    packed.append((_INPUT, a, vb, vb[0] if vb is not None else 0))
                 else:
-                    packed.append((_CONST, v, None, 0))
+                    packed.append(None if a is None else (_CONST, a, None, 0))
+            elif name == "out":
+                packed.append((_OUTPUT, out._data, out._shared_vbox(), 0))
+            else:
+                v = self.__dict__.get("_extra", {}).get(name)
+                packed.append(None if v is None else (_CONST, v, None, 0))
+        self.__dict__.pop("_extra", None)
         return tuple(packed)
 
     def unpack(self) -> list[Any]:
@@ -180,8 +192,9 @@ class Function:
                 continue
             kind, value, box, version = entry
             if kind == _INPUT:
-                if value._version != version:
-                    raise self._modified_error(name, value._version, version)
+                vb = value._vbox
+                if vb is not None and vb[0] != version:
+                    raise self._modified_error(name, vb[0], version)
                 out.append(value)
             elif kind == _OUTPUT:
                 if box[0] != version:

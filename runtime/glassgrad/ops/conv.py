@@ -94,14 +94,13 @@ class Conv2d(Function):
 
     op_name = "conv2d"
     saves = ("x", "weight")
+    save_if = {"x": 1, "weight": 0}
 
     def forward(ctx, x, weight, bias, *, stride, padding, dilation, groups):
         xp = ctx.device.xp
         o, _, kh, kw = weight.shape
         ctx.geometry = ((kh, kw), stride, padding, dilation)
         ctx.groups, ctx.x_shape = groups, x.shape
-        need = ctx.needs_input_grad
-        ctx.save(x if need[1] else None, weight if need[0] else None)
         cols = windows(ctx, x, (kh, kw), stride, padding, dilation)
         n, _, ho, wo = cols.shape[:4]
         rows = _group_cols(cols, groups)                                # (G, N*L, K)

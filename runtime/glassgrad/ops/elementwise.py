@@ -38,10 +38,9 @@ class Sub(Function):
 
 class Mul(Function):
     saves = ("a", "b")
+    save_if = {"a": 1, "b": 0}
 
     def forward(ctx, a, b):
-        need = ctx.needs_input_grad
-        ctx.save(a if need[1] else None, b if need[0] else None)
         try:
             return a * b
         except TypeError:  # bool * bool is logical and
@@ -54,9 +53,9 @@ class Mul(Function):
 
 class Div(Function):
     saves = ("a", "b")
+    save_if = {"a": 1}
 
     def forward(ctx, a, b):
-        ctx.save(a if ctx.needs_input_grad[1] else None, b)
         return a / b
 
     def backward(ctx, grad_output, a, b):
@@ -75,11 +74,10 @@ class Neg(Function):
 
 class Pow(Function):
     saves = ("base", "exponent", "out")
+    save_if = {"out": 1}
 
     def forward(ctx, base, exponent):
         out = base ** exponent
-        ctx.save(base, exponent,
-                 out if ctx.needs_input_grad[1] else None)
         return out
 
     def backward(ctx, grad_output, base, exponent, out):
@@ -111,7 +109,6 @@ class Exp(Function):
 
     def forward(ctx, x):
         out = ctx.device.xp.exp(x)
-        ctx.save(out)
         return out
 
     def backward(ctx, grad_output, out):
@@ -122,7 +119,6 @@ class Log(Function):
     saves = ("x",)
 
     def forward(ctx, x):
-        ctx.save(x)
         return ctx.device.xp.log(x)
 
     def backward(ctx, grad_output, x):
@@ -133,7 +129,6 @@ class Log1p(Function):
     saves = ("x",)
 
     def forward(ctx, x):
-        ctx.save(x)
         return ctx.device.xp.log1p(x)
 
     def backward(ctx, grad_output, x):
@@ -145,7 +140,6 @@ class Sqrt(Function):
 
     def forward(ctx, x):
         out = ctx.device.xp.sqrt(x)
-        ctx.save(out)
         return out
 
     def backward(ctx, grad_output, out):
@@ -157,7 +151,6 @@ class Rsqrt(Function):
 
     def forward(ctx, x):
         out = 1 / ctx.device.xp.sqrt(x)
-        ctx.save(out)
         return out
 
     def backward(ctx, grad_output, out):
@@ -168,7 +161,6 @@ class Abs(Function):
     saves = ("x",)
 
     def forward(ctx, x):
-        ctx.save(x)
         return ctx.device.xp.abs(x)
 
     def backward(ctx, grad_output, x):
@@ -179,7 +171,6 @@ class Sin(Function):
     saves = ("x",)
 
     def forward(ctx, x):
-        ctx.save(x)
         return ctx.device.xp.sin(x)
 
     def backward(ctx, grad_output, x):
@@ -190,7 +181,6 @@ class Cos(Function):
     saves = ("x",)
 
     def forward(ctx, x):
-        ctx.save(x)
         return ctx.device.xp.cos(x)
 
     def backward(ctx, grad_output, x):
@@ -202,7 +192,6 @@ class Tanh(Function):
 
     def forward(ctx, x):
         out = ctx.device.xp.tanh(x)
-        ctx.save(out)
         return out
 
     def backward(ctx, grad_output, out):
@@ -215,7 +204,6 @@ class Sigmoid(Function):
     def forward(ctx, x):
         # 0.5 * (1 + tanh(x / 2)): no overflow for large |x|, one transcendental
         out = (ctx.device.xp.tanh(x * 0.5) + 1) * 0.5
-        ctx.save(out)
         return out
 
     def backward(ctx, grad_output, out):
@@ -226,7 +214,6 @@ class Erf(Function):
     saves = ("x",)
 
     def forward(ctx, x):
-        ctx.save(x)
         return _special.erf(ctx.device.xp, x)
 
     def backward(ctx, grad_output, x):
@@ -238,7 +225,6 @@ class Relu(Function):
 
     def forward(ctx, x):
         out = ctx.device.xp.maximum(x, 0)
-        ctx.save(out)
         return out
 
     def backward(ctx, grad_output, out):
@@ -250,7 +236,6 @@ class LeakyRelu(Function):
     saves = ("x",)
 
     def forward(ctx, x, negative_slope=0.01):
-        ctx.save(x)
         ctx.negative_slope = negative_slope
         return ctx.device.xp.where(x > 0, x, x * negative_slope)
 
@@ -263,7 +248,6 @@ class Softplus(Function):
 
     def forward(ctx, x, beta=1.0, threshold=20.0):
         xp = ctx.device.xp
-        ctx.save(x)
         ctx.beta, ctx.threshold = beta, threshold
         z = x * beta
         soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
@@ -278,7 +262,6 @@ class Clamp(Function):
     saves = ("x",)
 
     def forward(ctx, x, min=None, max=None):  # noqa: A002
-        ctx.save(x)
         ctx.min, ctx.max = min, max
         return ctx.device.xp.clip(x, min, max)
 
@@ -295,7 +278,6 @@ class Where(Function):
     saves = ("condition",)
 
     def forward(ctx, condition, a, b):
-        ctx.save(condition)
         return ctx.device.xp.where(condition, a, b)
 
     def backward(ctx, grad_output, condition):
@@ -308,7 +290,6 @@ class Maximum(Function):
     saves = ("a", "b")
 
     def forward(ctx, a, b):
-        ctx.save(a, b)
         try:
             return ctx.device.xp.maximum(a, b)
         except TypeError:  # bool
@@ -324,7 +305,6 @@ class Minimum(Function):
     saves = ("a", "b")
 
     def forward(ctx, a, b):
-        ctx.save(a, b)
         try:
             return ctx.device.xp.minimum(a, b)
         except TypeError:  # bool

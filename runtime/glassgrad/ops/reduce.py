@@ -48,7 +48,6 @@ class Prod(Function):
     def forward(ctx, x, dim=None, keepdim=False):
         ctx.axes, ctx.keepdim = dim, keepdim
         out = ctx.device.xp.prod(x, axis=dim, keepdims=keepdim)
-        ctx.save(x, out)
         return out
 
     def backward(ctx, grad_output, x, out):
@@ -78,7 +77,6 @@ class Amax(Function):
     def forward(ctx, x, dim=None, keepdim=False):
         ctx.axes, ctx.keepdim = dim, keepdim
         out = ctx.device.xp.max(x, axis=dim, keepdims=keepdim)
-        ctx.save(x, out)
         return out
 
     def backward(ctx, grad_output, x, out):
@@ -92,7 +90,6 @@ class Amin(Amax):
     def forward(ctx, x, dim=None, keepdim=False):
         ctx.axes, ctx.keepdim = dim, keepdim
         out = ctx.device.xp.min(x, axis=dim, keepdims=keepdim)
-        ctx.save(x, out)
         return out
 
 
@@ -109,7 +106,6 @@ class Softmax(Function):
         ctx.dim = dim
         e = xp.exp(x - _max_or_zero(xp, x, dim))
         out = e / xp.sum(e, axis=dim, keepdims=True)
-        ctx.save(out)
         return out
 
     def backward(ctx, grad_output, out):
@@ -125,7 +121,6 @@ class LogSoftmax(Function):
         ctx.dim = dim
         shifted = x - _max_or_zero(xp, x, dim)
         out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
-        ctx.save(out)
         return out
 
     def backward(ctx, grad_output, out):
@@ -160,7 +155,6 @@ class Norm(Function):
             out = xp.sum(xp.astype(x != 0, x.dtype), axis=dim, keepdims=keepdim)
         else:
             out = xp.sum(a ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
-        ctx.save(x, out)
         return out
 
     def backward(ctx, grad_output, x, out):

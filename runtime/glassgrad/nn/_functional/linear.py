@@ -18,10 +18,9 @@ __all__ = ["linear", "bilinear"]
 
 class Linear(Function):
     saves = ("input", "weight")
+    save_if = {"input": 1, "weight": 0}
 
     def forward(ctx, input, weight, bias=None):  # noqa: A002
-        need = ctx.needs_input_grad
-        ctx.save(input if need[1] else None, weight if need[0] else None)
         ctx.sizes = (weight.shape[1], weight.shape[0])
         out = input @ weight.mT
         if bias is not None:
