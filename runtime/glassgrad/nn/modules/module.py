@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..._state import STATE
 from ...autograd.function import Function
 from ...tensor import Parameter, Tensor
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: ``(missing_keys, unexpected_keys)``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
 _module_stack: list[tuple[Module, str]] = []
+# bumped whenever a module is added to or removed from any module, so the cached names that
+# module paths are built from (``Module._path``) are rebuilt
+_STRUCTURE = [0]
 
 
 class Module:
@@ -36,9 +51,14 @@ class Module:
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
         d["_child_names"] = None
 
-    forward: Callable[..., Any]
+    def _forward_unimplemented(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  '"forward" function')
+
+    forward: Callable[..., Any] = _forward_unimplemented
 
     # registration ----------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -46,36 +66,44 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._drop(name)
-            params[name] = value
-        elif isinstance(value, Module):
-            if params is None:
-                raise AttributeError("cannot assign module before Module.__init__() call")
-            self._drop(name)
-            self._modules[name] = value
-            self.__dict__["_child_names"] = None
+            self._drop(name, self._parameters)
+            self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                                 "(glassgrad.nn.Parameter or None expected)")
             params[name] = None
-        elif params is not None and name in self._buffers:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                "(glassgrad.Tensor or None expected)")
-            self._buffers[name] = value
+        elif isinstance(value, Module):
+            if params is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self._drop(name, self._modules)
+            self._modules[name] = value
+            _STRUCTURE[0] += 1
         elif params is not None and name in self._modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
                                 f"'{name}' (glassgrad.nn.Module or None expected)")
             self._modules[name] = None
+            _STRUCTURE[0] += 1
+        elif params is not None and name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                "(glassgrad.Tensor or None expected)")
+            self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
 
-    def _drop(self, name: str) -> None:
+    def _drop(self, name: str, keep: dict) -> None:
+        """Forget ``name`` everywhere but in ``keep`` (where a new value replaces it in place,
+        keeping its position, as in PyTorch)."""
         self.__dict__.pop(name, None)
-        for store in (self._parameters, self._buffers, self._modules):
-            store.pop(name, None)
+        if keep is not self._parameters:
+            self._parameters.pop(name, None)
+        if keep is not self._buffers:
+            self._buffers.pop(name, None)
+        self._non_persistent.discard(name)
+        if keep is not self._modules and self._modules.pop(name, None) is not None:
+            _STRUCTURE[0] += 1
 
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
@@ -88,7 +116,8 @@ class Module:
         for store in (self._parameters, self._buffers, self._modules):
             if name in store:
                 del store[name]
-                self.__dict__["_child_names"] = None
+                self._non_persistent.discard(name)
+                _STRUCTURE[0] += 1
                 return
         object.__delattr__(self, name)
 
@@ -96,15 +125,37 @@ class Module:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
                       | set(self._modules))
 
+    def _check_name(self, kind: str, name: Any, store: dict) -> None:
+        """PyTorch's checks before registering: a non-empty string without dots, not already
+        an ordinary attribute."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain "."')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in store:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        self._check_name("parameter", name, self.__dict__.get("_parameters", {}))
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
                             f"'{name}' (glassgrad.nn.Parameter or None required)")
-        self._drop(name)
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
+                             f"parameters must be created explicitly. To express '{name}' as a "
+                             "function of another Tensor, compute the value in the forward() "
+                             "method.")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        self._drop(name)
+        self._check_name("buffer", name, self.__dict__.get("_buffers", {}))
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (glassgrad.Tensor or None required)")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent.discard(name)
@@ -112,23 +163,45 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        self._drop(name)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._check_name("module", name, self.__dict__.get("_modules", {}))
         self._modules[name] = module
-        self.__dict__["_child_names"] = None
+        _STRUCTURE[0] += 1
 
     register_module = add_module
+
+    def _get_name(self) -> str:
+        return type(self).__name__
 
     def get_submodule(self, target: str) -> Module:
         mod = self
         for part in target.split(".") if target else []:
-            if part not in mod._modules:
-                raise AttributeError(f"{type(mod).__name__} has no attribute `{part}`")
-            mod = mod._modules[part]
+            if not hasattr(mod, part):
+                raise AttributeError(f"{mod._get_name()} has no attribute `{part}`")
+            mod = getattr(mod, part)
+            if not isinstance(mod, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
         return mod
 
     def get_parameter(self, target: str) -> Parameter:
         path, _, name = target.rpartition(".")
-        return self.get_submodule(path)._parameters[name]
+        mod = self.get_submodule(path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
+        p = getattr(mod, name)
+        if not isinstance(p, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return p
+
+    def get_buffer(self, target: str) -> Tensor:
+        path, _, name = target.rpartition(".")
+        mod = self.get_submodule(path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
+        if name not in mod._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return mod._buffers[name]
 
     # traversal -------------------------------------------------------------------------------
     def named_modules(self, memo: set | None = None, prefix: str = "",
@@ -149,7 +222,7 @@ class Module:
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        seen = set()
+        seen: set[int] = set()
         for name, child in self._modules.items():
             if child is not None and id(child) not in seen:
                 seen.add(id(child))
@@ -162,7 +235,8 @@ class Module:
     def _named(self, store: str, prefix: str, recurse: bool,
                remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                if recurse else [(prefix, self)])
         for mod_prefix, mod in mods:
             for name, t in getattr(mod, store).items():
                 if t is None or (remove_duplicate and id(t) in seen):
@@ -190,8 +264,9 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for m in self.modules():
-            m.__dict__["training"] = mode
+        self.__dict__["training"] = mode
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -209,7 +284,12 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad = p.grad.detach() * 0
+                g = p.grad
+                if g.grad_fn is not None:
+                    g = p.grad = g.detach()
+                else:
+                    g.requires_grad = False
+                g.zero_()
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         for child in self.children():
@@ -267,74 +347,144 @@ class Module:
     # state dicts -----------------------------------------------------------------------------
     def state_dict(self, destination: OrderedDict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict:
+        """Parameters and persistent buffers by dotted name; a module registered under two
+        names appears under both, as in PyTorch."""
         out = OrderedDict() if destination is None else destination
-        for name, mod in self.named_modules(prefix=prefix.rstrip(".")):
-            base = f"{name}." if name else ""
-            for pname, p in mod._parameters.items():
-                if p is not None:
-                    out[base + pname] = p if keep_vars else p.detach()
-            for bname, b in mod._buffers.items():
-                if b is not None and bname not in mod._non_persistent:
-                    out[base + bname] = b if keep_vars else b.detach()
+        for pname, p in self._parameters.items():
+            if p is not None:
+                out[prefix + pname] = p if keep_vars else p.detach()
+        for bname, b in self._buffers.items():
+            if b is not None and bname not in self._non_persistent:
+                out[prefix + bname] = b if keep_vars else b.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
-    def load_state_dict(self, state_dict: dict, strict: bool = True,
+    def load_state_dict(self, state_dict: Mapping, strict: bool = True,
                         assign: bool = False) -> _IncompatibleKeys:
-        from ...autograd.grad_mode import no_grad
+        """Copy values in place (the Parameter objects stay, so optimizers built before keep
+        working); with ``assign=True`` the module takes the given tensors instead. Errors,
+        and the order of missing and unexpected keys, are PyTorch's."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
 
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        for k, target in own.items():
-            if k not in state_dict:
-                continue
-            value = state_dict[k]
-            value = value if isinstance(value, Tensor) else Tensor(value)
-            if value.shape != target.shape:
-                errors.append(f"size mismatch for {k}: copying a param with shape {value.shape} "
-                              f"from checkpoint, the shape in current model is {target.shape}.")
-                continue
-            with no_grad():
-                target.copy_(value)  # in place: optimizers keep the same Parameter objects
-        if strict and (missing or unexpected):
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " +
-                              ", ".join(f'"{k}"' for k in unexpected) + ".")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " +
-                              ", ".join(f'"{k}"' for k in missing) + ".")
+        def load(mod: Module, sd: Mapping, prefix: str) -> None:
+            mod._load_from_state_dict(sd, prefix, assign, missing, unexpected, errors)
+            for name, child in mod._modules.items():
+                if child is not None:
+                    p = prefix + name + "."
+                    load(child, {k: v for k, v in sd.items() if k.startswith(p)}, p)
+
+        load(self, state_dict, "")
+        if strict and unexpected:
+            errors.insert(0, "Unexpected key(s) in state_dict: "
+                          + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        if strict and missing:
+            errors.insert(0, "Missing key(s) in state_dict: "
+                          + ", ".join(f'"{k}"' for k in missing) + ". ")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
         return _IncompatibleKeys(missing, unexpected)
 
+    def _load_from_state_dict(self, state_dict: Mapping, prefix: str, assign: bool,
+                              missing: list, unexpected: list, errors: list) -> None:
+        from ...autograd.grad_mode import no_grad
+
+        local = {k: v for k, v in itertools.chain(
+            self._parameters.items(),
+            ((k, b) for k, b in self._buffers.items() if k not in self._non_persistent))
+            if v is not None}
+        for name, target in local.items():
+            key = prefix + name
+            if key not in state_dict:
+                missing.append(key)
+                continue
+            value = state_dict[key]
+            if not isinstance(value, Tensor):
+                try:
+                    value = Tensor(value)
+                except Exception:  # noqa: BLE001
+                    errors.append(f'While copying the parameter named "{key}", expected '
+                                  "glassgrad.Tensor or Tensor-like object from checkpoint but "
+                                  f"received {type(state_dict[key])}")
+                    continue
+            if target.ndim == 0 and value.shape == (1,):
+                value = value.reshape(())
+            if value.shape != target.shape:
+                errors.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{value.shape} from checkpoint, the shape in current model is "
+                              f"{target.shape}.")
+                continue
+            if assign:
+                if isinstance(target, Parameter):
+                    value = (value.requires_grad_(target.requires_grad)
+                             if isinstance(value, Parameter)
+                             else Parameter(value.detach(), requires_grad=target.requires_grad))
+                setattr(self, name, value)
+                continue
+            try:
+                with no_grad():
+                    target.copy_(value)  # in place: optimizers keep the same Parameter objects
+            except Exception as e:  # noqa: BLE001
+                errors.append(f'While copying the parameter named "{key}", whose dimensions in '
+                              f"the model are {target.shape} and whose dimensions in the "
+                              f"checkpoint are {value.shape}, an exception occurred : {e.args}.")
+        for key in state_dict:
+            if key.startswith(prefix):
+                parts = key[len(prefix):].split(".", 1)
+                if len(parts) > 1:
+                    if parts[0] not in self._modules:
+                        unexpected.append(key)
+                elif parts[0] not in local:
+                    unexpected.append(key)
+
     # hooks -----------------------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook: Callable, *, with_kwargs: bool = False,
-                                  prepend: bool = False) -> _DictHandle:
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> _DictHandle:
+        """``hook(module, args)`` (or ``hook(module, args, kwargs)``) before ``forward``; a
+        returned value replaces ``args`` (or ``(args, kwargs)``)."""
         return _DictHandle(self._forward_pre_hooks, (hook, with_kwargs), prepend)
 
-    def register_forward_hook(self, hook: Callable, *, with_kwargs: bool = False,
-                              prepend: bool = False) -> _DictHandle:
-        return _DictHandle(self._forward_hooks, (hook, with_kwargs), prepend)
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> _DictHandle:
+        """``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)``) after
+        ``forward``; a returned value replaces the output. ``always_call`` hooks also run when
+        ``forward`` raises."""
+        return _DictHandle(self._forward_hooks, (hook, with_kwargs, always_call), prepend)
 
     def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> _DictHandle:
         """``hook(module, grad_input, grad_output)`` once the gradients with respect to the
-        module's inputs are computed; a returned tuple replaces ``grad_input``."""
+        module's positional inputs are computed (``None`` for non-tensors and inputs without
+        gradient); a returned tuple replaces ``grad_input``."""
         return _DictHandle(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable,
+                                        prepend: bool = False) -> _DictHandle:
+        """``hook(module, grad_output)`` when the gradients with respect to the module's
+        outputs are known; a returned tuple replaces ``grad_output``."""
+        return _DictHandle(self._backward_pre_hooks, hook, prepend)
 
     # calling ---------------------------------------------------------------------------------
     def _path(self) -> str:
+        """``Parent.path.name``: this module's name among the calling module's descendants
+        (``encoder.0`` when ``Net.forward`` calls ``self.encoder[0]``), else its class name."""
         if not _module_stack:
             return type(self).__name__
         parent, parent_path = _module_stack[-1]
-        names = parent.__dict__["_child_names"]
-        if names is None:
-            names = {id(m): n for n, m in parent._modules.items() if m is not None}
-            parent.__dict__["_child_names"] = names
-        name = names.get(id(self))
-        return f"{parent_path}.{name}" if name is not None else \
-            f"{parent_path}.{type(self).__name__}"
+        cache = parent.__dict__["_child_names"]
+        if cache is None or cache[0] != _STRUCTURE[0]:
+            names: dict[int, str] = {}
+            for n, m in parent.named_modules():
+                names.setdefault(id(m), n)
+            cache = parent.__dict__["_child_names"] = (_STRUCTURE[0], names)
+        name = cache[1].get(id(self))
+        return f"{parent_path}.{name or type(self).__name__}"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         d = self.__dict__
@@ -343,29 +493,43 @@ class Module:
                 if with_kwargs:
                     r = hook(self, args, kwargs)
                     if r is not None:
+                        if not (isinstance(r, tuple) and len(r) == 2):
+                            raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                               f"(new_args, new_kwargs), but got {r}.")
                         args, kwargs = r
                 else:
                     r = hook(self, args)
                     if r is not None:
                         args = r if isinstance(r, tuple) else (r,)
-        backward_hooks = d["_backward_hooks"]
-        if backward_hooks:
-            args = _BackwardHookInput.wrap(self, args)
+        bw = None
+        if (d["_backward_hooks"] or d["_backward_pre_hooks"]) and STATE.grad_enabled:
+            bw = _BackwardHooks(self)
+            args = bw.setup_input(args)
         path = self._path()
         _module_stack.append((self, path))
         STATE.module_path.append(path)
         try:
             out = self.forward(*args, **kwargs)
+        except BaseException:
+            if d["_forward_hooks"]:
+                for hook, with_kwargs, always in list(d["_forward_hooks"].values()):
+                    if always:
+                        try:
+                            hook(self, args, kwargs, None) if with_kwargs else \
+                                hook(self, args, None)
+                        except Exception:  # noqa: BLE001, S110 - the forward's error wins
+                            pass
+            raise
         finally:
             _module_stack.pop()
             STATE.module_path.pop()
         if d["_forward_hooks"]:
-            for hook, with_kwargs in list(d["_forward_hooks"].values()):
+            for hook, with_kwargs, _ in list(d["_forward_hooks"].values()):
                 r = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
                 if r is not None:
                     out = r
-        if backward_hooks:
-            out = _BackwardHookOutput.wrap(self, args, out)
+        if bw is not None:
+            out = bw.setup_output(out)
         return out
 
     # printing --------------------------------------------------------------------------------
@@ -373,18 +537,21 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = []
         extra = self.extra_repr()
-        for name, child in self._modules.items():
-            body = repr(child).replace("\n", "\n  ")
-            lines.append(f"({name}): {body}")
-        main = type(self).__name__ + "("
-        if extra and not lines:
-            return main + extra + ")"
-        inner = ([extra] if extra else []) + lines
-        if not inner:
-            return main + ")"
-        return main + "\n  " + "\n  ".join(inner) + "\n)"
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + _indent(repr(child))
+                       for name, child in self._modules.items()]
+        main = self._get_name() + "("
+        if len(extra_lines) == 1 and not child_lines:
+            return main + extra_lines[0] + ")"
+        lines = extra_lines + child_lines
+        if lines:
+            main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n  ")
 
 
 class _DictHandle:
@@ -409,60 +576,109 @@ class _DictHandle:
         self.remove()
 
 
-class _BackwardHookInput(Function):
-    """Identity on a module's inputs; its backward sees the gradients w.r.t. those inputs and
-    hands them, with the recorded output gradients, to the module's backward hooks."""
+class BackwardHookFunction(Function):
+    """Identity on a module's input (or output) tensors, whose backward hands the gradients to
+    the module's full backward hooks (pre-hooks on the output side). As in PyTorch, it shows in
+    the graph as ``BackwardHookFunctionBackward``."""
 
     @staticmethod
-    def forward(ctx: Any, state: dict, *tensors: Tensor) -> Any:
-        ctx.state = state
-        return tuple(t.detach() for t in tensors) if len(tensors) > 1 else tensors[0].detach()
+    def forward(ctx: Any, hooks: _BackwardHooks, is_input: bool, *tensors: Tensor) -> Any:
+        ctx.hooks, ctx.is_input = hooks, is_input
+        ctx.set_materialize_grads(False)
+        out = []
+        for t in tensors:
+            if t.requires_grad:
+                out.append(t.detach())
+            else:
+                ctx.mark_non_differentiable(t)
+                out.append(t)
+        return tuple(out)
 
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:
-        state = ctx.state
-        grads = tuple(grads)
-        for hook in list(state["module"]._backward_hooks.values()):
-            r = hook(state["module"], grads, state.get("grad_output", ()))
-            if r is not None:
-                grads = tuple(r)
-        return (None, *grads)
+        hooks = ctx.hooks
+        grads = hooks.on_input_grads(grads) if ctx.is_input else hooks.on_output_grads(grads)
+        return (None, None, *grads)
 
-    @classmethod
-    def wrap(cls, module: Module, args: tuple) -> tuple:
-        state: dict = {"module": module}
-        module.__dict__["_hook_state"] = state
-        idx = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        if not idx:
+
+class _BackwardHooks:
+    """One module call's backward-hook bookkeeping (PyTorch's ``BackwardHook``)."""
+
+    __slots__ = ("module", "n_inputs", "input_idx", "grad_output", "no_grad_inputs")
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        self.input_idx: list[int] | None = None
+        self.grad_output: tuple | None = None
+
+    @staticmethod
+    def _wrap(hooks: _BackwardHooks, is_input: bool, values: tuple) -> tuple[tuple, list | None]:
+        idx = [i for i, v in enumerate(values) if isinstance(v, Tensor)]
+        if not any(values[i].requires_grad for i in idx):
+            return values, None
+        new = BackwardHookFunction.apply(hooks, is_input, *[values[i] for i in idx])
+        out = list(values)
+        for i, t in zip(idx, new):
+            out[i] = t
+        return tuple(out), idx
+
+    def setup_input(self, args: tuple) -> tuple:
+        self.n_inputs = len(args)
+        if not self.module._backward_hooks:
             return args
-        out = cls.apply(state, *[args[i] for i in idx])
-        out = out if isinstance(out, tuple) else (out,)
-        args = list(args)
-        for i, t in zip(idx, out):
-            args[i] = t
-        return tuple(args)
+        # PyTorch hands zeros to the hooks for tensor inputs that need no gradient
+        self.no_grad_inputs = {i: (a.shape, a.dtype, a.device) for i, a in enumerate(args)
+                               if isinstance(a, Tensor) and not a.requires_grad}
+        args, self.input_idx = self._wrap(self, True, args)
+        return args
 
+    def setup_output(self, out: Any) -> Any:
+        single = isinstance(out, Tensor)
+        if not single and not isinstance(out, tuple):
+            return out
+        new, _ = self._wrap(self, False, (out,) if single else out)
+        return new[0] if single else new
 
-class _BackwardHookOutput(Function):
-    """Identity on a module's outputs that records the gradients w.r.t. them."""
+    def on_output_grads(self, grads: tuple) -> tuple:
+        module = self.module
+        for hook in list(module._backward_pre_hooks.values()):
+            r = hook(module, grads)
+            if r is not None:
+                r = r if isinstance(r, tuple) else (r,)
+                if len(r) != len(grads):
+                    raise RuntimeError("Backward pre hook returned an invalid number of "
+                                       f"grad_output, got {len(r)}, but expected {len(grads)}")
+                grads = r
+        if self.input_idx is None and module._backward_hooks:
+            # no input needs a gradient: the hooks fire now, with grad_input all None
+            grad_input = (None,) * self.n_inputs
+            for hook in list(module._backward_hooks.values()):
+                r = hook(module, grad_input, grads)
+                if r is not None and not all(v is None for v in r):
+                    raise RuntimeError("Backward hook for Modules where no input requires "
+                                       "gradient should always return None or None for all "
+                                       "gradients.")
+        else:
+            self.grad_output = grads
+        return grads
 
-    @staticmethod
-    def forward(ctx: Any, state: dict, *tensors: Tensor) -> Any:
-        ctx.state = state
-        return tuple(t.detach() for t in tensors) if len(tensors) > 1 else tensors[0].detach()
+    def on_input_grads(self, grads: tuple) -> tuple:
+        module, idx = self.module, self.input_idx
+        from ...creation import zeros
 
-    @staticmethod
-    def backward(ctx: Any, *grads: Any) -> Any:
-        ctx.state["grad_output"] = tuple(grads)
-        if not ctx.state.get("inputs_seen", True):
-            for hook in list(ctx.state["module"]._backward_hooks.values()):
-                hook(ctx.state["module"], (None,), tuple(grads))
-        return (None, *grads)
-
-    @classmethod
-    def wrap(cls, module: Module, args: tuple, out: Any) -> Any:
-        state = module.__dict__.get("_hook_state", {"module": module})
-        state["inputs_seen"] = any(isinstance(a, Tensor) and a.requires_grad for a in args)
-        if isinstance(out, Tensor):
-            return cls.apply(state, out) if out.requires_grad else out
-        return out
+        pos = {i: k for k, i in enumerate(idx)}
+        meta = self.no_grad_inputs
+        grad_input = tuple(
+            zeros(meta[i][0], dtype=meta[i][1], device=meta[i][2]) if i in meta
+            else grads[pos[i]] if i in pos else None for i in range(self.n_inputs))
+        grad_output, self.grad_output = self.grad_output or (), None
+        for hook in list(module._backward_hooks.values()):
+            r = hook(module, grad_input, grad_output)
+            if r is None:
+                continue
+            r = r if isinstance(r, tuple) else (r,)
+            if len(r) != self.n_inputs:
+                raise RuntimeError("Backward hook returned an invalid number of grad_input, "
+                                   f"got {len(r)}, but expected {self.n_inputs}")
+            grad_input = r
+        return tuple(grad_input[i] for i in idx)
