@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import site
 from typing import Any
 
 BACKWARD_MARKER = "__glassgrad_backward__"  # glassgrad.autograd.frames.BACKWARD_MODULE
 NONFINITE_ERROR = "glassgrad.recording.nonfinite.NonFiniteError"
 NONFINITE_ENV = "GLASSGRAD_BREAK_ON_NONFINITE"
+TENSOR_MENU_CONTEXT = "glassgrad.tensor"  # pydevd_plugins/extensions/pydevd_plugin_glassgrad.py
 
 FILTER_FORWARD = "glassgrad-nonfinite-forward"
 FILTER_BACKWARD = "glassgrad-nonfinite-backward"
@@ -44,6 +47,32 @@ def runtime_dirs() -> list[str]:
             os.path.dirname(os.path.abspath(__file__))]
 
 
+def plugin_dir() -> str | None:
+    """The folder holding ``pydevd_plugins/`` (the Variables view presentation), when the
+    debuggee would not find it by itself: an editable install or a source checkout. An
+    installed wheel puts it in site-packages, which is on the debuggee's path already."""
+    parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not os.path.isdir(os.path.join(parent, "pydevd_plugins", "extensions")):
+        return None
+    sites = set(site.getsitepackages()) | {site.getusersitepackages()}
+    if any(os.path.normcase(os.path.abspath(s)) == os.path.normcase(parent) for s in sites):
+        return None
+    return parent
+
+
+def with_python_path(env: dict[str, Any], folder: str | None,
+                     inherited: str | None) -> dict[str, Any]:
+    """``env`` with ``folder`` first on PYTHONPATH, keeping the launch configuration's
+    PYTHONPATH (or, without one, the one the debuggee would inherit)."""
+    if folder is None:
+        return env
+    current = env["PYTHONPATH"] if "PYTHONPATH" in env else inherited
+    parts = [p for p in (current or "").split(os.pathsep) if p]
+    if folder not in parts:
+        env = {**env, "PYTHONPATH": os.pathsep.join([folder] + parts)}
+    return env
+
+
 def initialize_capabilities(body: dict[str, Any] | None) -> dict[str, Any]:
     """debugpy's capabilities plus breakpoint modes and glassgrad's exception filters."""
     body = dict(body or {})
@@ -72,6 +101,7 @@ def launch_arguments(args: dict[str, Any], control_file: str | None) -> dict[str
         env.setdefault("GLASSGRAD_LIVE", "1")
     if control_file is not None:
         env.setdefault(NONFINITE_ENV, control_file)
+        env = with_python_path(env, plugin_dir(), os.environ.get("PYTHONPATH"))
     if env:
         args["env"] = env
     return args
@@ -169,3 +199,30 @@ def parse_evaluate_result(result: str) -> Any:
     if text[:1] in ("'", '"'):
         text = ast.literal_eval(text)
     return json.loads(text)
+
+
+_TENSOR_VALUE = re.compile(r"^\w+ \((\d+(, \d+)*)?\) \w+ \S+( · |$)")
+
+
+def is_tensor_variable(variable: dict[str, Any]) -> bool:
+    """A variable the Variables view plugin summarized as a tensor
+    (``Tensor (64, 256) float32 cpu · ...``)."""
+    value = variable.get("value")
+    kind = variable.get("type")
+    if not isinstance(value, str) or not _TENSOR_VALUE.match(value):
+        return False
+    return kind is None or value.startswith(str(kind) + " (")
+
+
+def tag_tensor_variables(body: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A ``variables`` response body with tensors marked for the extension's context menu
+    (``__vscodeVariableMenuContext``, VS Code's ``debugProtocolVariableMenuContext``)."""
+    if not body or not isinstance(body.get("variables"), list):
+        return body
+    out = []
+    for v in body["variables"]:
+        if isinstance(v, dict) and "__vscodeVariableMenuContext" not in v and \
+                is_tensor_variable(v):
+            v = {**v, "__vscodeVariableMenuContext": TENSOR_MENU_CONTEXT}
+        out.append(v)
+    return {**body, "variables": out}

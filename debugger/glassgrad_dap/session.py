@@ -222,6 +222,11 @@ class Session:
             msg["body"] = core.initialize_capabilities(msg.get("body"))
         return msg
 
+    def after_variables(self, msg: dict) -> dict:
+        if msg.get("success"):
+            msg["body"] = core.tag_tensor_variables(msg.get("body"))
+        return msg
+
     def on_launch(self, msg: dict) -> None:
         self.launch_args = args = msg.get("arguments") or {}
         self.forward_request(msg, core.launch_arguments(args, self._control.name))

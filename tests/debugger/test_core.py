@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -40,7 +41,8 @@ def test_launch_arguments_exclude_the_runtime_by_path():
         {"module": "x", "include": True}]}, "/tmp/ctl")
     assert args["rules"][0] == {"module": "x", "include": True}
     assert all("path" in r and r["include"] is False for r in args["rules"][1:])
-    assert args["env"] == {"GLASSGRAD_RECORD": "1", core.NONFINITE_ENV: "/tmp/ctl"}
+    env = {k: v for k, v in args["env"].items() if k != "PYTHONPATH"}
+    assert env == {"GLASSGRAD_RECORD": "1", core.NONFINITE_ENV: "/tmp/ctl"}
 
 
 def test_port_mode_serves_dap():
@@ -60,3 +62,36 @@ def test_port_mode_serves_dap():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_plugin_folder_goes_first_on_the_debuggees_python_path(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", "/inherited")
+    folder = core.plugin_dir()
+    assert folder is not None and os.path.isdir(os.path.join(folder, "pydevd_plugins"))
+    env = core.launch_arguments({"program": "a.py"}, "/tmp/control")["env"]
+    assert env["PYTHONPATH"] == os.pathsep.join([folder, "/inherited"])
+    env = core.launch_arguments({"program": "a.py", "env": {"PYTHONPATH": "/mine"}},
+                                "/tmp/control")["env"]
+    assert env["PYTHONPATH"] == os.pathsep.join([folder, "/mine"])
+    assert "env" not in core.launch_arguments({"processId": 1}, None)  # attach: untouched
+    assert core.with_python_path({"PYTHONPATH": "/x"}, "/x", None) == {"PYTHONPATH": "/x"}
+    assert core.with_python_path({}, None, "/y") == {}
+
+
+def test_tensor_variables_are_tagged_for_the_context_menu():
+    body = {"variables": [
+        {"name": "w", "value": "Tensor (8, 16) float32 cpu · μ 0.01 σ 1 · grad ✓",
+         "type": "Tensor", "variablesReference": 3},
+        {"name": "p", "value": "Parameter (3) float64 cuda:0 · statistics on expand",
+         "type": "Parameter", "variablesReference": 4},
+        {"name": "l", "value": "Tensor () float32 cpu", "variablesReference": 5},
+        {"name": "t", "value": "tensor([1., 2.])", "type": "Tensor", "variablesReference": 6},
+        {"name": "s", "value": "'Tensor (8) float32 cpu'", "type": "str",
+         "variablesReference": 0},
+        {"name": "n", "value": "3", "type": "int", "variablesReference": 0}]}
+    out = core.tag_tensor_variables(body)["variables"]
+    tagged = [v["name"] for v in out if v.get("__vscodeVariableMenuContext") ==
+              core.TENSOR_MENU_CONTEXT]
+    assert tagged == ["w", "p", "l"]
+    assert core.tag_tensor_variables(None) is None
+    assert core.tag_tensor_variables({"variables": None}) == {"variables": None}
