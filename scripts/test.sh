@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 python -m ruff check .
+# the third-party DAP client of tests/debugger/test_third_party_client.py (skipped without npm)
+if command -v npm >/dev/null; then npm ci --prefix tests/debugger/js --no-audit --no-fund; fi
 python -m pytest -n 2 "$@"
