@@ -108,6 +108,7 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
         needed = flows | capture_nodes.keys()
 
     frames = _frames
+    owned: dict[int, Tensor] = {}  # leaf gradients no other tensor refers to (kept alive)
     obs = STATE.observer
     if obs is not None:
         obs.backward_begin(roots, grads)
@@ -142,6 +143,7 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
             if not keep_graph:
                 node.free()
             edges = node.next
+            custom = node.n_outputs != 1 or not node.__class__.__module__.startswith("glassgrad")
             if len(result) != len(edges):
                 raise GlassgradError(
                     f"{node.display_name()} returned an incorrect number of gradients "
@@ -157,7 +159,14 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
                     g = g._cast(node.device.backend.from_native[dtype])
                 if leaf:
                     prev = leaf_buf.get(target)
-                    leaf_buf[target] = g if prev is None else prev + g
+                    if prev is not None:
+                        g = prev + g
+                    elif g is bufs[0] or custom or _twice(g, result):
+                        owned.pop(id(g), None)  # passed through or handed out twice: shared
+                        leaf_buf[target] = g
+                        continue
+                    owned[id(g)] = g  # made by this rule alone: .grad may take it uncopied
+                    leaf_buf[target] = g
                 else:
                     buf = node_buf.get(target)
                     if buf is None:
@@ -176,7 +185,7 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
                     if t is leaf:
                         captured[i] = g
             else:
-                _accumulate(leaf, g, create_graph)
+                _accumulate(leaf, g, create_graph, owned.get(id(g)) is g)
             if obs is not None:
                 leaf_buf[leaf] = g
         if obs is not None:
@@ -188,6 +197,15 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
     if capture is None:
         return None
     return [captured.get(i) for i in range(len(capture))]
+
+
+def _twice(g: Tensor, result: tuple) -> bool:
+    """Whether a rule returned the same gradient object for two inputs (by identity)."""
+    n = 0
+    for r in result:
+        if r is g:
+            n += 1
+    return n > 1
 
 
 def _add(node: Any, t: Tensor, nr: int, g: Tensor, node_buf: dict, leaf_buf: dict) -> None:
@@ -231,16 +249,22 @@ def _tensor_hooks(node: Any, bufs: list, create_graph: bool) -> None:
                 _accumulate(t, bufs[nr], create_graph)
 
 
-def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
+def _accumulate(t: Tensor, g: Tensor, create_graph: bool, owned: bool = False) -> None:
     """``t.grad += g`` as PyTorch's AccumulateGrad does it. Without ``create_graph`` the first
-    gradient is copied (``g`` may be a read-only broadcast view, the user's ``gradient=``, or
-    the array another input received) and later ones are added in place, so ``.grad`` keeps
-    its identity and can be updated in place (``grad.zero_()``, ``grad.mul_()``)."""
+    gradient is taken as is when nothing else refers to it (``owned``: made by one rule for
+    this leaf alone, a writeable array of its own), else copied (``g`` may be a read-only
+    broadcast view, the user's ``gradient=``, or the array another input received); later ones
+    are added in place, so ``.grad`` keeps its identity and can be updated in place."""
     prev = t.grad
     if create_graph:
         t.grad = g if prev is None else prev + g
     elif prev is None:
-        t.grad = wrap(g._device.xp.asarray(g._data, copy=True), g._device)
+        data = g._data
+        if owned and getattr(data, "base", 0) is None and \
+                getattr(getattr(data, "flags", None), "writeable", False):
+            t.grad = g
+        else:
+            t.grad = wrap(g._device.xp.asarray(data, copy=True), g._device)
     elif prev.requires_grad or prev._data.shape != g._data.shape or \
             not getattr(getattr(prev._data, "flags", None), "writeable", True):
         t.grad = (prev + g).detach()
