@@ -48,6 +48,7 @@ class Function:
     save_if: ClassVar[dict[str, int]] = {}
     input_names: ClassVar[tuple[str, ...]] = ()
     _positions: ClassVar[dict[str, int]] = {}
+    _plan: ClassVar[tuple] = ()
     differentiable: ClassVar[bool] = True
     is_view: ClassVar[bool] = False
     n_outputs: ClassVar[int] = 1
@@ -70,6 +71,11 @@ class Function:
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
             cls.input_names = tuple(p.name for p in params if p.default is p.empty)
             cls._positions = {p.name: i for i, p in enumerate(params)}
+        # how to find each saved value: (0, input position) | (1, None) output | (2, name)
+        # intermediate, with the input whose need decides whether to keep it (-1: always)
+        cls._plan = tuple(((0, cls._positions[n]) if n in cls._positions else
+                           (1, None) if n == "out" else (2, n)) + (cls.save_if.get(n, -1),)
+                          for n in cls.saves)
 
     # the hot path ----------------------------------------------------------------------------
     @classmethod
@@ -149,28 +155,27 @@ class Function:
     def _pack(self, args: tuple, out: Tensor, need: list) -> tuple:
         """Record what ``saves`` names, with version counters to catch later in-place edits."""
         packed = []
-        positions, save_if = self._positions, self.save_if
-        for name in self.saves:
-            if name in save_if and not need[save_if[name]]:
+        extra = None
+        for source, key, cond in self._plan:
+            if cond >= 0 and not need[cond]:
                 packed.append(None)
-                continue
-            i = positions.get(name)
-            if i is not None:
-                if i >= len(args):
-                    packed.append(None)
-                    continue
-                a = args[i]
+            elif source == 0:
+                a = args[key] if key < len(args) else None
                 if isinstance(a, Tensor):
                     vb = a._vbox
                     packed.append((_INPUT, a, vb, vb[0] if vb is not None else 0))
                 else:
                     packed.append(None if a is None else (_CONST, a, None, 0))
-            elif name == "out":
-                packed.append((_OUTPUT, out._data, out._shared_vbox(), 0))
+            elif source == 1:
+                vb = out._vbox
+                if vb is None:
+                    vb = out._vbox = [0]
+                packed.append((_OUTPUT, out._data, vb, 0))
             else:
-                v = self.__dict__.get("_extra", {}).get(name)
+                if extra is None:
+                    extra = self.__dict__.pop("_extra", {})
+                v = extra.get(key)
                 packed.append(None if v is None else (_CONST, v, None, 0))
-        self.__dict__.pop("_extra", None)
         return tuple(packed)
 
     def unpack(self) -> list[Any]:

@@ -228,7 +228,21 @@ class Relu(Function):
         return out
 
     def backward(ctx, grad_output, out):
-        return grad_output * (out > 0)
+        return ThresholdBackward.apply(grad_output, out)
+
+
+class ThresholdBackward(Function):
+    """ReLU's gradient as one op (PyTorch's threshold_backward): ``grad`` where ``result > 0``,
+    else 0. Linear in ``grad``, so its own gradient is itself."""
+
+    op_name = "threshold_backward"
+    saves = ("result",)
+
+    def forward(ctx, grad, result):
+        return ctx.device.xp.where(result > 0, grad, 0)
+
+    def backward(ctx, grad_output, result):
+        return ThresholdBackward.apply(grad_output, result), None
 
 
 class LeakyRelu(Function):

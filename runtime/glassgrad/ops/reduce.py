@@ -124,7 +124,27 @@ class LogSoftmax(Function):
         return out
 
     def backward(ctx, grad_output, out):
-        return grad_output - out.exp() * grad_output.sum(ctx.dim, keepdim=True)
+        return LogSoftmaxBackward.apply(grad_output, out, dim=ctx.dim)
+
+
+class LogSoftmaxBackward(Function):
+    """log_softmax's gradient as one op: ``grad - exp(out) * sum(grad)`` (four ops composed;
+    it runs on every classification step)."""
+
+    op_name = "log_softmax_backward"
+    saves = ("grad", "out")
+
+    def forward(ctx, grad, out, dim):
+        xp = ctx.device.xp
+        ctx.dim = dim
+        return grad - xp.exp(out) * xp.sum(grad, axis=dim, keepdims=True)
+
+    def backward(ctx, grad_output, grad, out):
+        d = ctx.dim
+        e = out.exp()
+        g_grad = grad_output - (grad_output * e).sum(d, keepdim=True)
+        g_out = -grad_output * e * grad.sum(d, keepdim=True)
+        return g_grad, g_out
 
 
 class Cumsum(Function):
