@@ -16,6 +16,7 @@ from typing import Any
 from .._callsite import format_site
 from .._state import STATE
 from ..errors import GlassgradError
+from ..recording.events import republish
 from ..tensor import Tensor, wrap
 from .frames import _frames, frame_for
 
@@ -193,7 +194,7 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
     finally:
         STATE.grad_enabled = was_enabled
         if obs is not None:
-            STATE.observer = obs
+            republish()  # observers attached or detached meanwhile (live clients) count
     if capture is None:
         return None
     return [captured.get(i) for i in range(len(capture))]

@@ -86,6 +86,11 @@ def _publish() -> None:
                       else _Fanout(list(_active)))
 
 
+def republish() -> None:
+    """Point the hot path at the observers attached now (after code that parked it)."""
+    _publish()
+
+
 def attach(observer: Observer) -> None:
     """Start delivering events to ``observer``."""
     if observer not in _active:

@@ -100,7 +100,7 @@ class LiveServer(Observer):
         with os.fdopen(fd, "w") as f:
             json.dump({"pid": os.getpid(), "host": self.host, "port": self.port,
                        "token": self.token, "run": self.run_path, "started": time.time()}, f)
-        attach(self)
+        self._watch()
         return self
 
     def stop(self) -> None:
@@ -130,6 +130,7 @@ class LiveServer(Observer):
         client = _Client(conn, self.queue_size)
         with self._lock:
             self.clients.append(client)
+        self._watch()
         try:
             while True:
                 try:
@@ -150,6 +151,11 @@ class LiveServer(Observer):
         finally:
             with self._lock:
                 self.clients.remove(client)
+                last = not self.clients
+            if last:  # nobody left to resume a paused run or see a breakpoint: let it go on
+                self._step, self._pause_requested, self.breakpoints = None, False, {}
+                self._resume.set()
+            self._watch()
 
     def _dispatch(self, client: _Client, raw: str | bytes) -> dict | None:
         try:
@@ -193,6 +199,7 @@ class LiveServer(Observer):
 
     def rpc_pause(self, client: _Client) -> dict[str, Any]:
         self._pause_requested = True
+        self._watch()
         return {"pausing": True}
 
     def rpc_resume(self, client: _Client) -> dict[str, Any]:
@@ -205,6 +212,7 @@ class LiveServer(Observer):
         if unit not in ("op", "backward", "iteration"):
             raise RpcError(BAD_PARAMS, "unit must be 'op', 'backward' or 'iteration'")
         self._step = unit
+        self._watch()
         self._step_from = self.clock.index
         self._resume.set()
         return {"stepping": unit}
@@ -220,6 +228,7 @@ class LiveServer(Observer):
                 raise RpcError(BAD_PARAMS, f"phase must be one of {_PHASES}")
             bps[(_abspath(bp["file"]), bp["line"])] = phase
         self.breakpoints = bps
+        self._watch()
         return {"breakpoints": self._breakpoint_list()}
 
     def rpc_getTensor(self, client: _Client, id: int, slice: list | None = None,  # noqa: A002, N802
@@ -257,10 +266,27 @@ class LiveServer(Observer):
             if c.subscribed:
                 c.push({"jsonrpc": "2.0", "method": "event", "params": event})
 
+    def _watch(self) -> None:
+        """Observe the run only while someone listens or something may stop it: with no
+        client, no breakpoint and no pause or step pending, glassgrad publishes nothing (the
+        hot path's one check), and iterations are counted from when observing began."""
+        if self._idle() and self._server is not None:
+            detach(self)
+        else:
+            attach(self)
+
+    def _idle(self) -> bool:
+        """Nobody connected and nothing to stop at: events cost only the iteration clock (the
+        graph of the current iteration is kept from the next iteration a client sees)."""
+        return not self.clients and not self.breakpoints and self._step is None and \
+            not self._pause_requested
+
     def op(self, node: Any, cls: type, args: tuple, out: Any, t0: float, t1: float) -> None:
         if self.clock.before_event():
             self.graph = []
             self._emit({"type": "iteration", "iteration": self.clock.index})
+        if self._idle():
+            return
         site = node.site if node is not None else None
         ref = tensor_ref(out) if isinstance(out, Tensor) else None
         if isinstance(out, Tensor):
@@ -280,6 +306,8 @@ class LiveServer(Observer):
 
     def backward_node(self, node: Any, grad_outputs: list, grad_inputs: tuple, t0: float,
                       t1: float) -> None:
+        if self._idle():
+            return
         site = node.site
         for g in grad_outputs:
             if isinstance(g, Tensor):
@@ -328,7 +356,7 @@ class LiveServer(Observer):
         for c in list(self.clients):
             c.push({"jsonrpc": "2.0", "method": "stopped", "params": self.stop_reason})
         while not self._resume.wait(0.1):
-            if self._server is None:
+            if self._server is None or not self.clients:
                 break
         self.paused = False
         self.stop_reason = None
