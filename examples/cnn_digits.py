@@ -1,6 +1,6 @@
 """A small CNN on scikit-learn's handwritten digits (8x8), trained with AdamW.
 
-    python examples/cnn_digits.py [--epochs 12]
+    python examples/cnn_digits.py [--epochs 20]
 
 This is what `glassgrad demo` runs. Try it under the recorder (`glassgrad run
 examples/cnn_digits.py`) or the debugger, with a breakpoint on a forward line.
@@ -34,7 +34,7 @@ class CNN(nn.Module):
 
 def main(argv: list[str] | None = None) -> float:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)

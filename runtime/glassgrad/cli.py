@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="train a CNN on handwritten digits, report accuracy")
-    demo.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
+    demo.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")
     demo.set_defaults(handler=_demo)
 
     run = sub.add_parser("run", help="run a Python script like `python`, recording it",
