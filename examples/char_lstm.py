@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from common import CharVocab, TrainingBar, stdlib_text
+from common import char_corpus, train_char_model
 
 import glassgrad as gg
 from glassgrad import nn
@@ -26,13 +26,6 @@ class CharLSTM(nn.Module):
         return self.head(h)
 
 
-def batches(data: gg.Tensor, seq: int, batch: int, gen: gg.Generator) -> tuple:
-    starts = gg.randint(0, len(data) - seq - 1, (batch,), generator=gen)
-    offsets = gg.arange(seq)
-    idx = starts.unsqueeze(1) + offsets
-    return data[idx], data[idx + 1]
-
-
 def main(argv: list[str] | None = None) -> float:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
@@ -41,28 +34,11 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
 
     gg.manual_seed(0)
-    text = stdlib_text()
-    vocab = CharVocab(text)
-    data = vocab.encode(text)
-    split = int(len(data) * 0.9)
-    train, val = data[:split], data[split:]
+    vocab, train, val = char_corpus()
     model = CharLSTM(len(vocab))
     optimizer = gg.optim.Adam(model.parameters(), lr=3e-3)
-    loss_fn = nn.CrossEntropyLoss()
-    gen = gg.Generator().manual_seed(0)
-    with TrainingBar(args.steps, "char lstm") as bar:
-        for _ in range(args.steps):
-            x, y = batches(train, args.seq, args.batch_size, gen)
-            loss = loss_fn(model(x).flatten(0, 1), y.flatten())
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            bar.step(loss=loss.item())
-    model.eval()
-    with gg.no_grad():
-        x, y = batches(val, args.seq, 64, gg.Generator().manual_seed(1))
-        val_loss = loss_fn(model(x).flatten(0, 1), y.flatten()).item()
+    val_loss = train_char_model(model, optimizer, train, val, args.seq, args.batch_size,
+                                args.steps, "char lstm")
     print(f"validation loss {val_loss:.3f} nats/char ({val_loss / math.log(2):.2f} bits/char; "
           f"uniform would be {math.log(len(vocab)):.2f} nats)")
     return val_loss

@@ -92,3 +92,42 @@ def accuracy(model: gg.nn.Module, x: gg.Tensor, y: gg.Tensor, batch: int = 512) 
             correct += int((model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum().item())
     model.train()
     return correct / len(x)
+
+
+def char_corpus() -> tuple:
+    """(vocab, train ids, validation ids) of the standard-library text, split 90/10."""
+    text = stdlib_text()
+    vocab = CharVocab(text)
+    data = vocab.encode(text)
+    split = int(len(data) * 0.9)
+    return vocab, data[:split], data[split:]
+
+
+def char_batches(data: gg.Tensor, seq: int, batch: int, gen: gg.Generator) -> tuple:
+    """Random windows of ``seq`` characters and the characters that follow each one."""
+    starts = gg.randint(0, len(data) - seq - 1, (batch,), generator=gen)
+    idx = starts.unsqueeze(1) + gg.arange(seq)
+    return data[idx], data[idx + 1]
+
+
+def train_char_model(model: gg.nn.Module, optimizer: gg.optim.Optimizer, train: gg.Tensor,
+                     val: gg.Tensor, seq: int, batch_size: int, steps: int, description: str,
+                     scheduler: object | None = None) -> float:
+    """Next-character training with gradient clipping; returns the validation loss."""
+    loss_fn = gg.nn.CrossEntropyLoss()
+    gen = gg.Generator().manual_seed(0)
+    with TrainingBar(steps, description) as bar:
+        for _ in range(steps):
+            x, y = char_batches(train, seq, batch_size, gen)
+            loss = loss_fn(model(x).flatten(0, 1), y.flatten())
+            optimizer.zero_grad()
+            loss.backward()
+            gg.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            bar.step(loss=loss.item())
+    model.eval()
+    with gg.no_grad():
+        x, y = char_batches(val, seq, 64, gg.Generator().manual_seed(1))
+        return loss_fn(model(x).flatten(0, 1), y.flatten()).item()

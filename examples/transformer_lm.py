@@ -8,8 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from char_lstm import batches
-from common import CharVocab, TrainingBar, stdlib_text
+from common import char_corpus, train_char_model
 
 import glassgrad as gg
 from glassgrad import nn
@@ -31,8 +30,7 @@ class TinyGPT(nn.Module):
     def forward(self, ids: gg.Tensor) -> gg.Tensor:
         t = ids.shape[1]
         h = self.token(ids) + self.position(gg.arange(t))
-        causal = gg.ones(t, t, dtype=gg.bool).triu(1) if hasattr(gg.Tensor, "triu") else \
-            (gg.arange(t).unsqueeze(0) > gg.arange(t).unsqueeze(1))
+        causal = gg.arange(t).unsqueeze(0) > gg.arange(t).unsqueeze(1)  # True: may not attend
         h = self.blocks(h, mask=causal, is_causal=True)
         return self.head(self.norm(h))
 
@@ -45,30 +43,12 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
 
     gg.manual_seed(0)
-    text = stdlib_text()
-    vocab = CharVocab(text)
-    data = vocab.encode(text)
-    split = int(len(data) * 0.9)
-    train, val = data[:split], data[split:]
+    vocab, train, val = char_corpus()
     model = TinyGPT(len(vocab), args.context)
     optimizer = gg.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
     scheduler = gg.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.steps)
-    loss_fn = nn.CrossEntropyLoss()
-    gen = gg.Generator().manual_seed(0)
-    with TrainingBar(args.steps, "transformer lm") as bar:
-        for _ in range(args.steps):
-            x, y = batches(train, args.context, args.batch_size, gen)
-            loss = loss_fn(model(x).flatten(0, 1), y.flatten())
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            bar.step(loss=loss.item())
-    model.eval()
-    with gg.no_grad():
-        x, y = batches(val, args.context, 64, gg.Generator().manual_seed(1))
-        val_loss = loss_fn(model(x).flatten(0, 1), y.flatten()).item()
+    val_loss = train_char_model(model, optimizer, train, val, args.context, args.batch_size,
+                                args.steps, "transformer lm", scheduler)
     print(f"validation loss {val_loss:.3f} nats/char (uniform would be "
           f"{math.log(len(vocab)):.2f})")
     return val_loss

@@ -7,7 +7,7 @@ updates and ``backward``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -437,6 +437,24 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Reset gradients: to None (frees memory, PyTorch's default) or to zeros in place."""
+    from .autograd.grad_mode import no_grad
+
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+            continue
+        g = p.grad
+        if g.grad_fn is not None:
+            p.grad = g = g.detach()
+        g.requires_grad = False
+        with no_grad():
+            g.zero_()
 
 
 def init(t: Tensor, data: Any, device: Device, requires_grad: bool = False,

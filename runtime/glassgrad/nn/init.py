@@ -212,3 +212,13 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
         vals[idx, c] = 0
     return _fill(tensor, wrap(tensor._device.backend.from_numpy(vals), tensor._device)
                  .to(tensor.dtype))
+
+
+def _default_affine_(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default for Linear and Conv layers: kaiming_uniform_(a=sqrt(5)) on the weight,
+    i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

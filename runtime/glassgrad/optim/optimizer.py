@@ -10,7 +10,7 @@ from typing import Any
 
 from .._state import STATE
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -81,18 +81,7 @@ class Optimizer:
     # stepping --------------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (frees memory, the default) or zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    if g.grad_fn is not None:
-                        p.grad = g = g.detach()
-                    with no_grad():
-                        g.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; ``closure`` re-evaluates the

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..._state import STATE
 from ...autograd.function import Function
-from ...tensor import Parameter, Tensor
+from ...tensor import Parameter, Tensor, zero_grads
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -278,18 +278,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                g = p.grad
-                if g.grad_fn is not None:
-                    g = p.grad = g.detach()
-                else:
-                    g.requires_grad = False
-                g.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         for child in self.children():
