@@ -52,6 +52,7 @@ class Function:
     differentiable: ClassVar[bool] = True
     is_view: ClassVar[bool] = False
     n_outputs: ClassVar[int] = 1
+    builtin: ClassVar[bool] = False
     # per-node state, stored on the instance only once it is set
     next: list = []  # one edge per input: (node or leaf, output_nr, shape, dtype, is_leaf)
     site: Site | None = None
@@ -63,6 +64,9 @@ class Function:
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
+        # glassgrad's own single-output ops: their gradients are fresh arrays (engine.py)
+        cls.builtin = cls.__module__.startswith("glassgrad.") and cls.n_outputs == 1 and \
+            not getattr(cls, "custom", False)
         if "op_name" not in cls.__dict__:
             cls.op_name = cls.__name__.lower()
         fwd = cls.__dict__.get("forward")

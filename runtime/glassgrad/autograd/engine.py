@@ -16,6 +16,7 @@ from typing import Any
 from .._callsite import format_site
 from .._state import STATE
 from ..errors import GlassgradError
+from ..function import _FREED
 from ..recording.events import republish
 from ..tensor import Tensor, wrap
 from .frames import _frames, frame_for
@@ -136,15 +137,17 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
             frame = frames.get(key) or frame_for(*key)
             if obs is not None:
                 t0 = perf_counter()
-            result = frame(node, *bufs, *node.backward_args())
+            if node._saved is None:  # nothing saved (add, sum, reshape, ...)
+                result = frame(node, *bufs)
+            else:
+                result = frame(node, *bufs, *node.backward_args())
             if result.__class__ is not tuple:
                 result = (result,)
             if obs is not None:  # before free(): observers may read the saved values
                 obs.backward_node(node, bufs, result, t0, perf_counter())
-            if not keep_graph:
-                node.free()
+            if not keep_graph and node._saved is not None:
+                node._saved = _FREED
             edges = node.next
-            custom = node.n_outputs != 1 or not node.__class__.__module__.startswith("glassgrad")
             if len(result) != len(edges):
                 raise GlassgradError(
                     f"{node.display_name()} returned an incorrect number of gradients "
@@ -162,7 +165,7 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
                     prev = leaf_buf.get(target)
                     if prev is not None:
                         g = prev + g
-                    elif g is bufs[0] or custom or _twice(g, result):
+                    elif g is bufs[0] or not node.builtin or _twice(g, result):
                         owned.pop(id(g), None)  # passed through or handed out twice: shared
                         leaf_buf[target] = g
                         continue

@@ -19,6 +19,8 @@ class Function(_Op):
     """Subclass with ``@staticmethod forward(ctx, *args)`` (on tensors, run without recording)
     and ``@staticmethod backward(ctx, *grad_outputs)`` returning one gradient per input."""
 
+    custom = True  # a user-defined op: its gradients may be any tensors (never taken uncopied)
+
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("a custom Function must define forward(ctx, ...)")
