@@ -90,15 +90,9 @@ def graph(frame_locals: dict | None = None) -> str:
         nodes = list(execute.f_locals.get("nodes") or [])
         phase = "backward"
     else:
-        nodes, seen, todo = [], set(), [t._grad_fn for t in roots]
-        while todo:
-            n = todo.pop()
-            if n in seen:
-                continue
-            seen.add(n)
-            nodes.append(n)
-            todo.extend(e[0] for e in n.next if e is not None and not e[4])
-        nodes.sort(key=lambda n: n.seq, reverse=True)
+        from glassgrad.autograd.engine import graph_nodes
+
+        nodes = graph_nodes([t._grad_fn for t in roots])
         phase = "forward"
     outputs: dict[tuple[int, int], dict] = {}
     for t in roots:

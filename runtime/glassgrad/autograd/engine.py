@@ -85,19 +85,7 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
     for t, g in zip(roots, grads):
         _add(t._grad_fn, t, t._output_nr, g, node_buf, leaf_buf)
 
-    nodes: list[Any] = []
-    seen: set = set()
-    stack = list(node_buf)
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        nodes.append(n)
-        for e in n.next:
-            if e is not None and not e[4] and e[0] not in seen:
-                stack.append(e[0])
-    nodes.sort(key=_by_seq, reverse=True)
+    nodes = graph_nodes(list(node_buf))
 
     captured: dict[Any, Tensor] = {}
     capture_nodes: dict[Any, list[tuple[int, int]]] = {}
@@ -201,6 +189,24 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
     if capture is None:
         return None
     return [captured.get(i) for i in range(len(capture))]
+
+
+def graph_nodes(roots: list) -> list:
+    """Every node reachable from ``roots``, newest first: the order backward runs them in."""
+    nodes: list[Any] = []
+    seen: set = set()
+    stack = list(roots)
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        nodes.append(n)
+        for e in n.next:
+            if e is not None and not e[4] and e[0] not in seen:
+                stack.append(e[0])
+    nodes.sort(key=_by_seq, reverse=True)
+    return nodes
 
 
 def _twice(g: Tensor, result: tuple) -> bool:
