@@ -239,7 +239,8 @@ class ThresholdBackward(Function):
     saves = ("result",)
 
     def forward(ctx, grad, result):
-        return ctx.device.xp.where(result > 0, grad, 0)
+        xp = ctx.device.xp  # a product: NumPy's where() is several times slower here
+        return grad * xp.astype(result > 0, grad.dtype)
 
     def backward(ctx, grad_output, result):
         return ThresholdBackward.apply(grad_output, result), None
