@@ -67,10 +67,6 @@ def _user_globals(site: tuple | None) -> dict:
     return {"__name__": "__glassgrad_forward__", "__builtins__": builtins}
 
 
-def _noop_free(node: Any, later: list) -> Any:
-    return lambda: later.append(node)
-
-
 class NonFiniteObserver(Observer):
     """Checks op outputs (``forward``) and node gradients (``backward``); see the module doc."""
 
@@ -79,8 +75,6 @@ class NonFiniteObserver(Observer):
         self.backward = "backward" in phases
         self._forward_done = False
         self._backward_done = False
-        self._deferred: list = []  # nodes whose free() the engine asked for during backward
-        self._patched: list = []
 
     # forward ------------------------------------------------------------------------------
     def op(self, node: Any, cls: type, args: tuple, out: Any, t0: float, t1: float) -> None:
@@ -109,26 +103,10 @@ class NonFiniteObserver(Observer):
 
     # backward -----------------------------------------------------------------------------
     def backward_begin(self, roots: list, grads: list) -> None:
+        # the engine reports each node before freeing its saved values, so the stop frame
+        # can show them
         self._forward_done = False
-        self._finish()
-        if not self.backward:
-            return
         self._backward_done = False
-        # keep saved values until backward ends, so the stop frame can show them
-        seen: set = set()
-        stack = [t._grad_fn for t in roots if t._grad_fn is not None]
-        later = self._deferred
-        while stack:
-            n = stack.pop()
-            if n in seen:
-                continue
-            seen.add(n)
-            if "free" not in n.__dict__:
-                n.free = _noop_free(n, later)
-                self._patched.append(n)
-            for e in n.next:
-                if e is not None and not e[4]:
-                    stack.append(e[0])
 
     def backward_node(self, node: Any, grad_outputs: list, grad_inputs: tuple, t0: float,
                       t1: float) -> None:
@@ -167,18 +145,6 @@ class NonFiniteObserver(Observer):
             pass
         except TypeError:  # a custom frame signature the saved values don't fit
             pass
-
-    def backward_end(self, leaves: dict) -> None:
-        self._finish()
-
-    def _finish(self) -> None:
-        for n in self._patched:
-            n.__dict__.pop("free", None)
-        self._patched.clear()
-        for n in self._deferred:
-            n.free()
-        self._deferred.clear()
-
 
 _observer: NonFiniteObserver | None = None
 
