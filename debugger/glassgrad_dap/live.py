@@ -55,7 +55,8 @@ class LiveBridge:
                 if self._stop.is_set():
                     break
                 msg = json.loads(raw)
-                if msg.get("method") == "event":
-                    self.emit("glassgrad/op", msg["params"])
+                for note in msg if isinstance(msg, list) else [msg]:  # batched notifications
+                    if note.get("method") == "event":
+                        self.emit("glassgrad/op", note["params"])
         except Exception as e:  # the program ended or the channel closed
             self.log.write("live!", f"{type(e).__name__}: {e}")

@@ -30,9 +30,14 @@ class Client:
                            open_timeout=10, close_timeout=1, **kw)
         self.ws = self._cm.__enter__()
         self.notes: list[dict] = []
+        self._pending: list[dict] = []
 
     def recv(self, timeout: float = 10.0) -> dict:
-        return json.loads(self.ws.recv(timeout=timeout))
+        """The next message; notifications that arrived batched (a JSON array) one by one."""
+        if not self._pending:
+            msg = json.loads(self.ws.recv(timeout=timeout))
+            self._pending = msg if isinstance(msg, list) else [msg]
+        return self._pending.pop(0)
 
     def call(self, method: str, timeout: float = 10.0, **params) -> dict:
         rid = next(_ids)

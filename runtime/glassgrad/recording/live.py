@@ -12,9 +12,9 @@ backward node, an iteration) and only while paused. Methods are listed in docs/l
 
 from __future__ import annotations
 
+import collections
 import json
 import os
-import queue
 import secrets
 import threading
 import time
@@ -39,23 +39,42 @@ class RpcError(Exception):
         self.code = code
 
 
+_device_names: dict = {}
+
+
 def tensor_ref(t: Tensor) -> dict[str, Any]:
-    return {"id": uid(t), "shape": list(t._data.shape), "dtype": t.dtype.name,
-            "device": str(t.device), "requires_grad": bool(t.requires_grad)}
+    dev = t._device
+    name = _device_names.get(dev)
+    if name is None:
+        name = _device_names[dev] = str(dev)
+    return {"id": uid(t), "shape": list(t._data.shape),
+            "dtype": dev.backend.from_native[t._data.dtype].name, "device": name,
+            "requires_grad": bool(t.requires_grad)}
+
+
+def _input_ids(args: tuple) -> list:
+    ids = []
+    for a in args:
+        ids.append(uid(a) if isinstance(a, Tensor) else None)
+    return ids
 
 
 class _Client:
+    """One connection's outgoing notifications: a bounded deque (appends and pops are atomic,
+    so the training thread takes no lock) that drops and counts when the client lags."""
+
     def __init__(self, conn: Any, size: int) -> None:
         self.conn = conn
-        self.out: queue.Queue = queue.Queue(maxsize=size)
+        self.out: collections.deque = collections.deque()
+        self.size = size
         self.subscribed = False
         self.dropped = 0
 
     def push(self, message: dict) -> None:
-        try:
-            self.out.put_nowait(message)
-        except queue.Full:
+        if len(self.out) >= self.size:
             self.dropped += 1
+        else:
+            self.out.append(message)
 
 
 class LiveServer(Observer):
@@ -78,7 +97,8 @@ class LiveServer(Observer):
         self._step_from = 0
         self._pause_requested = False
         self.breakpoints: dict[tuple[str, int], str] = {}
-        self.tensors: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        # tensors a client may fetch: weak references to this iteration's outputs and gradients
+        self.tensors: dict[int, weakref.ref] = {}
         self.graph: list[dict[str, Any]] = []
         self.clock = IterationClock()
         self.seq = 0
@@ -141,11 +161,10 @@ class LiveServer(Observer):
                     reply = self._dispatch(client, raw)
                     if reply is not None:
                         conn.send(json.dumps(reply))
-                while True:
-                    try:
-                        conn.send(json.dumps(client.out.get_nowait()))
-                    except queue.Empty:
-                        break
+                out = client.out
+                while out:  # pending notifications go as one JSON-RPC batch (an array)
+                    batch = [out.popleft() for _ in range(min(len(out), 2000))]
+                    conn.send(json.dumps(batch[0] if len(batch) == 1 else batch))
         except Exception:  # a client that leaves or misbehaves only loses its own connection
             pass
         finally:
@@ -233,7 +252,8 @@ class LiveServer(Observer):
 
     def rpc_getTensor(self, client: _Client, id: int, slice: list | None = None,  # noqa: A002, N802
                       maxElements: int = 10_000) -> dict[str, Any]:  # noqa: N803
-        t = self.tensors.get(id)
+        ref = self.tensors.get(id)
+        t = ref() if ref is not None else None
         if t is None:
             raise RpcError(BAD_PARAMS, f"tensor {id} is not alive in the program")
         host = t._host()
@@ -262,9 +282,13 @@ class LiveServer(Observer):
 
     # events (training thread) -----------------------------------------------------------------
     def _emit(self, event: dict) -> None:
-        for c in list(self.clients):
+        note = {"jsonrpc": "2.0", "method": "event", "params": event}
+        for c in self.clients:
             if c.subscribed:
-                c.push({"jsonrpc": "2.0", "method": "event", "params": event})
+                if len(c.out) >= c.size:
+                    c.dropped += 1
+                else:
+                    c.out.append(note)
 
     def _watch(self) -> None:
         """Observe the run only while someone listens or something may stop it: with no
@@ -283,21 +307,20 @@ class LiveServer(Observer):
 
     def op(self, node: Any, cls: type, args: tuple, out: Any, t0: float, t1: float) -> None:
         if self.clock.before_event():
-            self.graph = []
+            self.graph, self.tensors = [], {}
             self._emit({"type": "iteration", "iteration": self.clock.index})
         if self._idle():
             return
         site = node.site if node is not None else None
         ref = tensor_ref(out) if isinstance(out, Tensor) else None
         if isinstance(out, Tensor):
-            self.tensors[ref["id"]] = out
+            self.tensors[ref["id"]] = weakref.ref(out)
         event = {"type": "op", "iteration": self.clock.index,
                  "seq": node.seq if node is not None else None, "op": cls.op_name,
                  "file": site[0] if site else None, "line": site[1] if site else None,
                  "function": site[2] if site else None,
                  "module": node.module if node is not None else None,
-                 "output": ref, "inputs": [uid(a) if isinstance(a, Tensor) else None
-                                           for a in args],
+                 "output": ref, "inputs": _input_ids(args),
                  "duration_ns": int((t1 - t0) * 1e9)}
         if node is not None:
             self.graph.append(event)
@@ -311,7 +334,7 @@ class LiveServer(Observer):
         site = node.site
         for g in grad_outputs:
             if isinstance(g, Tensor):
-                self.tensors[uid(g)] = g
+                self.tensors[uid(g)] = weakref.ref(g)
         event = {"type": "backward", "iteration": self.clock.index, "node": node.seq,
                  "op": node.op_name, "file": site[0] if site else None,
                  "line": site[1] if site else None, "module": node.module,
@@ -323,7 +346,7 @@ class LiveServer(Observer):
 
     def backward_begin(self, roots: list, grads: list) -> None:
         if self.clock.before_event():
-            self.graph = []
+            self.graph, self.tensors = [], {}
             self._emit({"type": "iteration", "iteration": self.clock.index})
 
     def backward_end(self, leaves: dict) -> None:
