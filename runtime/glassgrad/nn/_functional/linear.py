@@ -30,9 +30,9 @@ class Linear(Function):
     def backward(ctx, grad_output, input, weight):
         need = ctx.needs_input_grad
         in_f, out_f = ctx.sizes
-        g2 = grad_output.reshape(-1, out_f)
+        g2 = grad_output if grad_output.ndim == 2 else grad_output.reshape(-1, out_f)
         gx = grad_output @ weight if need[0] else None
-        gw = g2.mT @ input.reshape(-1, in_f) if need[1] else None
+        gw = g2.mT @ (input if input.ndim == 2 else input.reshape(-1, in_f)) if need[1] else None
         if len(need) == 2:  # no bias
             return gx, gw
         return gx, gw, (g2.sum(0) if need[2] else None)
