@@ -112,5 +112,12 @@ def test_backward_mode_log_point_logs_in_backward_only(dap):
                                   "logMessage": "bw {tuple(grad_output.shape)}"}]})
     _, e = dap.next_stop_or_end(0)
     assert e["event"] != "stopped"
+
+    def is_log(ev: dict) -> bool:
+        return ev["body"].get("output", "").startswith("bw")
+
+    # output events may trail the end of the program: wait for both iterations' lines
+    i, _ = dap.wait_event("output", predicate=is_log)
+    dap.wait_event("output", after=i + 1, predicate=is_log)
     logged = [ln for ln in dap.output("stdout").splitlines() if ln.startswith("bw")]
     assert logged == ["bw (64, 16)"] * 2
