@@ -237,6 +237,14 @@ class Run:
         return {line: {"forward_ns": f / its, "backward_ns": b / its}
                 for line, its, f, b in rows}
 
+    def modules(self, iteration: int | None = None) -> list[dict[str, Any]]:
+        """nn.Module calls (path, type, time) of recorded iterations; the ops with
+        ``first < seq < last`` ran inside one, so nested calls form the module tree."""
+        sql, args = "SELECT * FROM modules", ()
+        if iteration is not None:
+            sql, args = sql + " WHERE iter = ?", (iteration,)
+        return self._rows(sql + " ORDER BY iter, first", args)
+
     def anomalies(self) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM anomalies ORDER BY id")
 

@@ -82,9 +82,10 @@ class Trainer(threading.Thread):
     def run(self) -> None:
         w = gg.ones(4, 4, requires_grad=True)
         x = gg.ones(2, 4)
+        act = gg.nn.Tanh()
         while not self.stop.is_set():
             h = x @ w  # TRAIN-MATMUL
-            loss = h.tanh().sum()  # TRAIN-LOSS
+            loss = act(h).sum()  # TRAIN-LOSS
             loss.backward()
             w.grad = None
             self.iterations += 1
@@ -179,6 +180,8 @@ def test_subscribe_receives_op_and_backward_events(server):
     bw = c.wait_note("event", type="backward", op="tanh")
     assert bw["line"] == _line("TRAIN-LOSS") and bw["grad_output"][0]["shape"] == [2, 4]
     assert c.wait_note("event", type="iteration")["iteration"] > 0
+    assert c.wait_note("event", type="module_enter", module="Tanh")["path"] == "Tanh"
+    assert c.wait_note("event", type="module_exit", module="Tanh")["path"] == "Tanh"
     c.call("unsubscribe")
     c.close()
 

@@ -345,3 +345,29 @@ def test_nothing_listens_after_record():
     with gg.record():
         assert STATE.observer is not None
     assert STATE.observer is None
+
+
+def test_module_calls_nest_around_their_ops(tmp_path):
+    gg.manual_seed(0)
+    model = gg.nn.Sequential(gg.nn.Linear(3, 4), gg.nn.ReLU(),
+                             gg.nn.Sequential(gg.nn.Linear(4, 2)))
+    opt = gg.optim.SGD(model.parameters(), lr=0.1)
+    path = str(tmp_path / "modules.db")
+    with gg.record(path):
+        for _ in range(2):
+            loss = model(gg.randn(5, 3)).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    with runs.Run(path) as run:
+        calls = run.modules(0)
+        assert [(c["path"], c["type"]) for c in calls] == [
+            ("Sequential", "Sequential"), ("Sequential.0", "Linear"),
+            ("Sequential.1", "ReLU"), ("Sequential.2", "Sequential"),
+            ("Sequential.2.0", "Linear")]
+        outer, inner = calls[3], calls[4]
+        assert outer["first"] < inner["first"] < inner["last"] < outer["last"]
+        for op in run.ops(0):
+            owners = [c["path"] for c in calls if c["first"] < op["seq"] < c["last"]]
+            assert (owners[-1] if owners else None) == op["module"]
+        assert len(run.modules(1)) == 5

@@ -46,6 +46,12 @@ class Observer:
     def step(self, optimizer: Any) -> None:
         """An optimizer step finished: an iteration boundary."""
 
+    def module_enter(self, module: Any, path: str) -> None:
+        """An ``nn.Module``'s forward starts (``path`` like ``Net.encoder.0``)."""
+
+    def module_exit(self, module: Any, path: str) -> None:
+        """That forward returned (or raised)."""
+
 
 class _Fanout(Observer):
     """Several observers behind the one hot-path slot."""
@@ -76,6 +82,14 @@ class _Fanout(Observer):
     def step(self, *a: Any) -> None:
         for o in self.observers:
             o.step(*a)
+
+    def module_enter(self, *a: Any) -> None:
+        for o in self.observers:
+            o.module_enter(*a)
+
+    def module_exit(self, *a: Any) -> None:
+        for o in self.observers:
+            o.module_exit(*a)
 
 
 _active: list[Observer] = []

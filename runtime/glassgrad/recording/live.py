@@ -353,6 +353,16 @@ class LiveServer(Observer):
         self.clock.backward_ended()
         self._emit({"type": "backward_end", "iteration": self.clock.index})
 
+    def module_enter(self, module: Any, path: str) -> None:
+        if not self._idle():
+            self._emit({"type": "module_enter", "iteration": self.clock.index, "path": path,
+                        "module": type(module).__name__})
+
+    def module_exit(self, module: Any, path: str) -> None:
+        if not self._idle():
+            self._emit({"type": "module_exit", "iteration": self.clock.index, "path": path,
+                        "module": type(module).__name__})
+
     def step(self, optimizer: Any) -> None:
         self.clock.stepped()
         self._emit({"type": "step", "iteration": self.clock.index,

@@ -125,6 +125,7 @@ class Recorder(Observer):
         self._outputs: dict[int, int] = {}
         self._seen: set[tuple[int, str]] = set()  # (tensor id, kind) written this iteration
         self._files: set[str] = set()
+        self._modules: list[tuple] = []  # (path, type, first seq, start time) of open calls
         self._start_iteration(0)
         events.attach(self)
         return self
@@ -316,6 +317,19 @@ class Recorder(Observer):
             for leaf, g in leaves.items():
                 self._tensor(g, "grad", None, uid(leaf))
         self.clock.backward_ended()
+
+    def module_enter(self, module: Any, path: str) -> None:
+        self._tick()
+        if self._it.recorded:
+            self._modules.append((path, type(module).__name__, next(STATE.seq),
+                                  time.perf_counter()))
+
+    def module_exit(self, module: Any, path: str) -> None:
+        if not self._modules or self._modules[-1][0] != path:
+            return
+        path, kind, first, t0 = self._modules.pop()
+        self.writer.put("modules", (None, self._it.index, path, kind, first, next(STATE.seq),
+                                    t0, int((time.perf_counter() - t0) * 1e9)))
 
     def step(self, optimizer: Any) -> None:
         self.clock.stepped()

@@ -67,6 +67,13 @@ CREATE TABLE IF NOT EXISTS backward (
 CREATE INDEX IF NOT EXISTS backward_by_iter ON backward (iter);
 CREATE INDEX IF NOT EXISTS backward_by_node ON backward (node);
 
+-- one row per nn.Module call in a recorded iteration: the ops with first < seq < last ran in it
+CREATE TABLE IF NOT EXISTS modules (
+    id INTEGER PRIMARY KEY, iter INTEGER NOT NULL, path TEXT NOT NULL, type TEXT NOT NULL,
+    first INTEGER NOT NULL, last INTEGER NOT NULL, t_start REAL, duration_ns INTEGER
+);
+CREATE INDEX IF NOT EXISTS modules_by_iter ON modules (iter, first);
+
 CREATE TABLE IF NOT EXISTS steps (
     id INTEGER PRIMARY KEY, iter INTEGER NOT NULL, optimizer TEXT, lr REAL, t REAL
 );

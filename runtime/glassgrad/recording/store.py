@@ -23,7 +23,7 @@ from .events import SCHEMA_VERSION
 
 _COLUMNS = {
     "ops": 12, "edges": 4, "tensors": 17, "backward": 12, "steps": 5, "anomalies": 15,
-    "errors": 11,
+    "modules": 8, "errors": 11,
 }
 _INSERT = {t: f"INSERT OR REPLACE INTO {t} VALUES ({', '.join('?' * n)})"
            for t, n in _COLUMNS.items()}

@@ -497,6 +497,9 @@ class Module:
         path = self._path()
         _module_stack.append((self, path))
         STATE.module_path.append(path)
+        obs = STATE.observer
+        if obs is not None:
+            obs.module_enter(self, path)
         try:
             out = self.forward(*args, **kwargs)
         except BaseException:
@@ -512,6 +515,8 @@ class Module:
         finally:
             _module_stack.pop()
             STATE.module_path.pop()
+            if obs is not None:
+                obs.module_exit(self, path)
         if d["_forward_hooks"]:
             for hook, with_kwargs, _ in list(d["_forward_hooks"].values()):
                 r = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
