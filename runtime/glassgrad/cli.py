@@ -137,7 +137,7 @@ def _print_summary(s: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    con = Console()
+    con = Console(soft_wrap=True)  # never break a file:line across lines (terminals wrap)
     r = s["run"]
     con.print(f"[bold]{r['name']}[/]  {r['status']}  {r['command'] or ''}")
     con.print(f"started {_ago(r['started'])}, ended {_ago(r['ended'])}, "
