@@ -184,24 +184,22 @@ class Module:
                 raise AttributeError(f"`{part}` is not an nn.Module")
         return mod
 
-    def get_parameter(self, target: str) -> Parameter:
+    def _get_owned(self, target: str, store: str, what: str) -> Tensor:
+        """``target``'s tensor if it is registered in the owning module's ``store``."""
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
         if not hasattr(mod, name):
             raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
-        p = getattr(mod, name)
-        if not isinstance(p, Parameter):
-            raise AttributeError(f"`{name}` is not an nn.Parameter")
-        return p
+        value = mod.__dict__[store].get(name)
+        if value is None:
+            raise AttributeError(f"`{name}` is not {what}")
+        return value
+
+    def get_parameter(self, target: str) -> Parameter:
+        return self._get_owned(target, "_parameters", "an nn.Parameter")
 
     def get_buffer(self, target: str) -> Tensor:
-        path, _, name = target.rpartition(".")
-        mod = self.get_submodule(path)
-        if not hasattr(mod, name):
-            raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
-        if name not in mod._buffers:
-            raise AttributeError(f"`{name}` is not a buffer")
-        return mod._buffers[name]
+        return self._get_owned(target, "_buffers", "a buffer")
 
     # traversal -------------------------------------------------------------------------------
     def named_modules(self, memo: set | None = None, prefix: str = "",
