@@ -133,6 +133,14 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _short(path: str | None) -> str:
+    """A path relative to the working directory when it is below it, else its file name."""
+    if not path:
+        return "?"
+    rel = os.path.relpath(path)
+    return os.path.basename(path) if rel.startswith("..") else rel
+
+
 def _print_summary(s: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -154,7 +162,7 @@ def _print_summary(s: dict[str, Any]) -> None:
     for col in ("op", "where", "module", "count", "forward ms", "backward ms"):
         table.add_column(col)
     for op in s["top_ops"]:
-        where = f"{os.path.relpath(op['file']) if op['file'] else '?'}:{op['line']}"
+        where = f"{_short(op['file'])}:{op['line']}"
         table.add_row(op["op"], where, op["module"] or "", str(op["count"]),
                       f"{op['forward_ns'] / 1e6:.3f}", f"{op['backward_ns'] / 1e6:.3f}")
     con.print(table)

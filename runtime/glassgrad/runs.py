@@ -220,13 +220,13 @@ class Run:
         return rows
 
     def top_ops(self, n: int = 10) -> list[dict[str, Any]]:
-        """The op call sites that took the most time, forward and backward, over the run."""
+        """The op call sites (per module) that took the most time, forward and backward."""
         return self._rows(
             "SELECT o.op, o.file, o.line, o.module, COUNT(*) AS count,"
             " SUM(o.duration_ns) AS forward_ns, COALESCE(SUM(b.duration_ns), 0) AS backward_ns,"
             " SUM(o.duration_ns) + COALESCE(SUM(b.duration_ns), 0) AS total_ns"
             " FROM ops o LEFT JOIN backward b ON b.node = o.seq"
-            " GROUP BY o.op, o.file, o.line ORDER BY total_ns DESC LIMIT ?", (n,))
+            " GROUP BY o.op, o.file, o.line, o.module ORDER BY total_ns DESC LIMIT ?", (n,))
 
     def line_times(self, file: str) -> dict[int, dict[str, float]]:
         """Mean forward and backward time per line of ``file`` over recorded iterations."""
