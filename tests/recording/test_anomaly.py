@@ -10,16 +10,13 @@ import pytest
 
 import glassgrad as gg
 from glassgrad.autograd import AnomalyError, detect_anomaly
+from markers import line_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
 def _line(marker: str) -> int:
-    with open(__file__) as f:
-        for i, text in enumerate(f, 1):
-            if marker in text and "_line(" not in text:
-                return i
-    raise AssertionError(marker)
+    return line_of(__file__, marker)
 
 
 def test_forward_log_of_negative_names_op_and_line():

@@ -17,6 +17,7 @@ from websockets.sync.client import connect
 import glassgrad as gg
 from glassgrad.recording import live as live_mod
 from glassgrad.recording.live import LiveServer, read_info
+from markers import line_of
 
 _ids = itertools.count(1)
 
@@ -93,11 +94,7 @@ class Trainer(threading.Thread):
 
 
 def _line(marker: str) -> int:
-    with open(__file__) as f:
-        for i, text in enumerate(f, 1):
-            if marker in text and "_line(" not in text:
-                return i
-    raise AssertionError(marker)
+    return line_of(__file__, marker)
 
 
 @pytest.fixture()

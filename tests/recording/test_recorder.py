@@ -15,16 +15,13 @@ import glassgrad as gg
 from glassgrad import runs
 from glassgrad.recording import AnomalyError, Recorder
 from glassgrad.recording.recorder import RecordOptions
+from markers import line_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
 def _line(marker: str) -> int:
-    with open(__file__) as f:
-        for i, text in enumerate(f, 1):
-            if marker in text and "_line(" not in text:
-                return i
-    raise AssertionError(marker)
+    return line_of(__file__, marker)
 
 
 def _train(n: int, rec: Recorder | None = None, nan_at: int | None = None) -> list[float]:

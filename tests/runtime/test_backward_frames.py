@@ -7,14 +7,11 @@ import pytest
 
 import glassgrad as gg
 from glassgrad.autograd import frames
+from markers import line_of
 
 
-def _line_of(marker):
-    with open(__file__) as f:
-        for i, line in enumerate(f, 1):
-            if marker in line and "_line_of" not in line:
-                return i
-    raise AssertionError(marker)
+def _line_of(marker: str) -> int:
+    return line_of(__file__, marker)
 
 
 class Boom(gg.autograd.Function):

@@ -8,6 +8,7 @@ import torch
 
 import glassgrad as gg
 from glassgrad.errors import InplaceError
+from markers import line_of
 
 X0 = np.array([[0.5, -1.0, 2.0], [1.5, -0.25, 3.0]])
 
@@ -21,12 +22,8 @@ def close(g, t):
     np.testing.assert_allclose(g.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-10)
 
 
-def _line_of(marker):
-    with open(__file__) as f:
-        for i, line in enumerate(f, 1):
-            if marker in line and "_line_of" not in line:
-                return i
-    raise AssertionError(marker)
+def _line_of(marker: str) -> int:
+    return line_of(__file__, marker)
 
 
 def test_modifying_saved_input_raises_naming_op_and_forward_line():
