@@ -219,10 +219,6 @@ class Function:
             f"inplace operation: '{name}' saved by {self.display_name()} at "
             f"{format_site(self.site)} is at version {now}; expected version {then} instead.")
 
-    def free(self) -> None:
-        if self._saved is not None:
-            self._saved = _FREED
-
     # what the engine calls -------------------------------------------------------------------
     def backward_args(self) -> list[Any]:
         """Arguments after ``grad_output`` for the backward frame: the saved values."""
