@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .peer import MessageLog
+from .logs import MessageLog
 
 
 class LiveBridge:

@@ -4,65 +4,57 @@ that numbers outgoing messages with its own ``seq`` sequence."""
 from __future__ import annotations
 
 import itertools
-import json
 import threading
-import time
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any
 
-from .framing import FramingError, read_message, write_message
-
-
-class MessageLog:
-    """Every message in and out, one JSON line each (``--log-dir``)."""
-
-    def __init__(self, path: str | None) -> None:
-        self._f = open(path, "a", encoding="utf-8") if path else None
-        self._lock = threading.Lock()
-
-    def write(self, direction: str, message: Any) -> None:
-        if self._f is None:
-            return
-        line = json.dumps({"t": round(time.time(), 4), "dir": direction, "msg": message})
-        with self._lock:
-            self._f.write(line + "\n")
-            self._f.flush()
-
-    def close(self) -> None:
-        if self._f is not None:
-            self._f.close()
+from .framing import FramingError, Limits, MessageReader, encode
+from .logs import MessageLog
+from .transport import Transport
 
 
 class Peer:
-    def __init__(self, name: str, reader: BinaryIO, writer: BinaryIO,
-                 on_message: Callable[[dict], None], on_close: Callable[[], None],
-                 log: MessageLog) -> None:
-        self.name, self.reader, self.writer = name, reader, writer
-        self.on_message, self.on_close, self.log = on_message, on_close, log
+    """Reads messages from ``transport`` and hands each to ``on_message``; input that is not
+    a message goes to ``on_invalid`` (then, if the stream is out of step, the reading
+    stops). ``on_close`` runs once when the reading ends, for whatever reason."""
+
+    def __init__(self, name: str, transport: Transport, limits: Limits,
+                 on_message: Callable[[Any], None], on_invalid: Callable[[FramingError], None],
+                 on_close: Callable[[], None], log: MessageLog) -> None:
+        self.name, self.transport, self.limits = name, transport, limits
+        self.on_message, self.on_invalid, self.on_close, self.log = (
+            on_message, on_invalid, on_close, log)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self.closed = False
+        self.stopping = False  # set by a handler: read nothing more
+        self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        threading.Thread(target=self._loop, name=f"dap-{self.name}", daemon=True).start()
+        self.thread = threading.Thread(target=self._loop, name=f"dap-{self.name}", daemon=True)
+        self.thread.start()
 
     def _loop(self) -> None:
+        reader = MessageReader(self.transport.recv, self.limits)
         try:
-            while True:
+            while not self.stopping:
                 try:
-                    msg = read_message(self.reader)
+                    msg = reader.read()
                 except FramingError as e:
-                    self.log.write(f"{self.name}!", str(e))
+                    self.log.write(f"{self.name}!", e.reason)
+                    self.on_invalid(e)
+                    if e.fatal:
+                        break
                     continue
-                except (OSError, ValueError):
-                    msg = None
+                except TimeoutError as e:
+                    self.on_invalid(FramingError(str(e), True))
+                    break
+                except (OSError, ValueError):  # the connection went away
+                    break
                 if msg is None:
                     break
                 self.log.write(f"{self.name}>", msg)
-                try:
-                    self.on_message(msg)
-                except Exception as e:  # a handler bug must not kill the connection
-                    self.log.write(f"{self.name}!", f"{type(e).__name__}: {e}")
+                self.on_message(msg)
         finally:
             self.closed = True
             self.on_close()
@@ -77,7 +69,11 @@ class Peer:
                 register(seq)
             self.log.write(f"{self.name}<", message)
             try:
-                write_message(self.writer, message)
+                self.transport.send(encode(message))
             except (OSError, ValueError):
                 self.closed = True
         return seq
+
+    def join(self, timeout: float) -> None:
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout)

@@ -9,6 +9,7 @@ import json
 import os
 import queue
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -36,12 +37,22 @@ class DAPError(Exception):
 
 
 class DAPClient:
-    def __init__(self, command: list[str] | None = None, log_dir: str | None = None) -> None:
-        cmd = command or [sys.executable, "-m", "glassgrad.cli", "dap"]
-        if log_dir:
-            cmd += ["--log-dir", log_dir]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+    """Spawns ``glassgrad dap`` on stdio, or (``sock``) speaks over a connection to a
+    ``--port``/``--socket`` adapter, presenting ``token`` in ``initialize``."""
+
+    def __init__(self, command: list[str] | None = None, log_dir: str | None = None,
+                 sock: socket.socket | None = None, token: str | None = None) -> None:
+        self.sock, self.token = sock, token
+        if sock is None:
+            cmd = command or [sys.executable, "-m", "glassgrad.cli", "dap"]
+            if log_dir:
+                cmd += ["--log-dir", log_dir]
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE)
+            self._in, self._out = self.proc.stdout, self.proc.stdin
+        else:
+            self.proc = None
+            self._in, self._out = sock.makefile("rb"), sock.makefile("wb")
         self._seq = itertools.count(1)
         self._responses: dict[int, queue.Queue] = {}
         self._lock = threading.Lock()
@@ -51,7 +62,8 @@ class DAPClient:
         self.closed = False
         threading.Thread(target=self._read, daemon=True).start()
         self.stderr: list[bytes] = []
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        if self.proc is not None:
+            threading.Thread(target=self._drain_stderr, daemon=True).start()
 
     # transport -------------------------------------------------------------------------------
     def _drain_stderr(self) -> None:
@@ -59,7 +71,7 @@ class DAPClient:
             self.stderr.append(line)
 
     def _read(self) -> None:
-        f = self.proc.stdout
+        f = self._in
         try:
             while True:
                 header = f.readline()
@@ -72,6 +84,8 @@ class DAPClient:
                 assert f.readline() in (b"\r\n", b"\n")
                 msg = json.loads(f.read(n))
                 self._dispatch(msg)
+        except (OSError, ValueError):
+            pass
         finally:
             self.closed = True
             with self._events_cv:
@@ -95,8 +109,8 @@ class DAPClient:
     def _write(self, msg: dict) -> None:
         msg = {"seq": next(self._seq), **msg} if "seq" not in msg else msg
         body = json.dumps(msg).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.proc.stdin.flush()
+        self._out.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self._out.flush()
 
     # requests --------------------------------------------------------------------------------
     def send(self, command: str, arguments: dict | None = None) -> int:
@@ -161,10 +175,7 @@ class DAPClient:
               exception_filters: list[str] | None = None, **launch: Any) -> dict:
         """initialize, launch, breakpoints, configurationDone (debugpy answers launch only
         after configurationDone, so launch is sent first and awaited last)."""
-        init = self.request("initialize", {"clientID": "glassgrad-tests", "adapterID":
-                                           "glassgrad", "pathFormat": "path",
-                                           "linesStartAt1": True, "columnsStartAt1": True,
-                                           "supportsVariableType": True})
+        init = self.initialize()
         config = {"program": program, "args": args or [], "console": "internalConsole",
                   "justMyCode": True, "cwd": REPO, **launch}
         launch_seq = self.send("launch", config)
@@ -174,6 +185,14 @@ class DAPClient:
         self.request("configurationDone")
         self.response(launch_seq)
         return init["body"]
+
+    def initialize(self, **arguments: Any) -> dict:
+        args = {"clientID": "glassgrad-tests", "adapterID": "glassgrad", "pathFormat": "path",
+                "linesStartAt1": True, "columnsStartAt1": True, "supportsVariableType": True,
+                **arguments}
+        if self.token is not None:
+            args["glassgradToken"] = self.token
+        return self.request("initialize", args)
 
     def set_breakpoints(self, breakpoints: dict[str, list[dict]]) -> dict[str, list]:
         out = {}
@@ -205,6 +224,18 @@ class DAPClient:
                 self.request("disconnect", {"terminateDebuggee": True}, timeout=10, check=False)
             except Exception:
                 pass
+        if self.proc is None:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)  # ends the reader thread's read first
+            except OSError:
+                pass
+            for f in (self._out, self._in):
+                try:
+                    f.close()
+                except (OSError, ValueError):
+                    pass
+            self.sock.close()
+            return
         try:
             self.proc.stdin.close()
         except OSError:

@@ -1,14 +1,10 @@
-"""The DAP-free translations (no processes), and the --port mode."""
+"""The DAP-free translations (no processes)."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 
 from glassgrad_dap import core
-from glassgrad_dap.framing import encode, read_message
 
 
 def test_modes_become_conditions():
@@ -43,25 +39,6 @@ def test_launch_arguments_exclude_the_runtime_by_path():
     assert all("path" in r and r["include"] is False for r in args["rules"][1:])
     env = {k: v for k, v in args["env"].items() if k != "PYTHONPATH"}
     assert env == {"GLASSGRAD_RECORD": "1", core.NONFINITE_ENV: "/tmp/ctl"}
-
-
-def test_port_mode_serves_dap():
-    proc = subprocess.Popen([sys.executable, "-m", "glassgrad.cli", "dap", "--port", "0"],
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stderr.readline()
-        port = int(line.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-            s.sendall(encode({"seq": 1, "type": "request", "command": "initialize",
-                              "arguments": {"adapterID": "glassgrad"}}))
-            f = s.makefile("rb")
-            msg = read_message(f)
-            while msg["type"] != "response":
-                msg = read_message(f)
-            assert msg["success"] and msg["body"]["breakpointModes"]
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_plugin_folder_goes_first_on_the_debuggees_python_path(monkeypatch):

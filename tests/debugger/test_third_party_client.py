@@ -1,6 +1,8 @@
 """glassgrad dap under a DAP client nobody on the team wrote: @vscode/debugadapter-testsupport's
 DebugClient (Node), in tests/debugger/js/. It spawns the one-file launcher, sets a
-backward-mode breakpoint, and checks the stop in matmul.backward and the run to the end."""
+backward-mode breakpoint, and checks the stop in matmul.backward and the run to the end; then
+the same over ``--port``, with the token read from the connection file (and a client without
+it refused)."""
 
 from __future__ import annotations
 
@@ -29,4 +31,5 @@ def test_debugadapter_testsupport_stops_in_the_backward_frame():
     run = subprocess.run(["node", "--test"], cwd=JS, env=env, capture_output=True, text=True,
                          timeout=90)
     assert run.returncode == 0, f"node --test failed:\n{run.stdout}\n{run.stderr}"
-    assert "# pass 1" in run.stdout and "# fail 0" in run.stdout, run.stdout
+    assert "# pass 2" in run.stdout and "# fail 0" in run.stdout, run.stdout
+    assert "Fatal Python error" not in run.stdout + run.stderr, run.stdout
