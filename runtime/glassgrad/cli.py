@@ -49,6 +49,11 @@ def _run(args: argparse.Namespace) -> int:
     rec = Recorder(command="glassgrad run " + " ".join(argv), argv=argv, stats=args.stats,
                    anomaly=args.detect_anomaly or None, root=args.root, name=args.name or
                    os.path.splitext(os.path.basename(target))[0])
+    rec.start()
+    # Python processes the script starts record too, into their own stores in the same folder,
+    # linked to this one (run.group_id, run.parent)
+    os.environ.update(GLASSGRAD_RECORD="1",
+                      GLASSGRAD_RUN_DIR=os.path.abspath(rec.options.root))
     live = serve_live(run_path=rec.path) if args.live else None
     if live is not None:
         print(f"glassgrad: live channel at {live.url} (token in {live.info_path})",
@@ -57,7 +62,6 @@ def _run(args: argparse.Namespace) -> int:
     sys.argv = argv if args.module is None else [args.module, *args.args]
     if args.script:
         sys.path.insert(0, os.path.dirname(os.path.abspath(args.script)))
-    rec.start()
     status, code, error = "finished", 0, None
     try:
         if args.module:

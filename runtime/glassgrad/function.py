@@ -124,8 +124,8 @@ class Function:
             out = ctx.forward(*arrays, **params)
         except Exception as e:
             err = _op_error(cls, args, e)
-            if obs is not None:
-                obs.op_error(cls, args, err)
+            if STATE.boundary is not None:
+                STATE.boundary.op_error(cls, args, err)
             raise err from e
         device = ctx.device  # forward may move the result (to_device)
         if out.__class__ is not device.backend.array_type:  # NumPy returns scalars for 0-d

@@ -2,27 +2,29 @@
 
 Readers open a store read-only while its run may still be writing (SQLite WAL). Every query
 the UIs make lives here, so none of them writes SQL of its own for the common questions:
-"what was made at file:line in iteration k", "the graph of iteration k", "top ops by time".
+"what was made at file:line in iteration k", "the graph of iteration k", "top ops by time",
+"what is new since I last looked". Each of those is one query (or a fixed few), so it stays
+fast on stores of millions of ops (benchmarks/bench_store_reads.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
-import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from .recording.events import SCHEMA_VERSION
-from .recording.recorder import DEFAULT_ROOT
+from .recording.files import DEFAULT_ROOT, STALE_SECONDS, run_alive, sqlite_uri
 
-__all__ = ["RunInfo", "Run", "RunStoreError", "list_runs", "open_run", "SCHEMA_VERSION"]
+__all__ = ["RunInfo", "Run", "RunStoreError", "list_runs", "open_run", "SCHEMA_VERSION",
+           "STALE_SECONDS"]
 
-
-# a running program commits (and refreshes run.heartbeat) several times a second; a store whose
-# heartbeat is older than this and that never recorded its end belongs to a run that died
-STALE_SECONDS = 60.0
+OLDEST_SCHEMA = 1
+_TENSOR_COLS = ("shape", "dtype", "device", "requires_grad", "min", "max", "mean", "std",
+                "norm", "nan", "inf")
 
 
 class RunStoreError(RuntimeError):
@@ -46,45 +48,80 @@ class RunInfo:
     stats: str
     iterations: int
     schema_version: int
+    recorded_iterations: int = 0
+    sampling: str | None = None     # auto | every N
+    signal: str | None = None       # the signal that interrupted the run
+    writer_error: str | None = None
+    host: str | None = None
+    group_id: str | None = None     # shared by the stores of one program's processes
+    parent: str | None = None       # the parent process's store name
+    parent_pid: int | None = None
 
     @property
     def incomplete(self) -> bool:
         return self.status == "incomplete"
 
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+# schema 1 stores are read through views that give them schema 2's columns
+_V1_VIEWS = (
+    """CREATE TEMP VIEW run AS SELECT *, 'every ' || sample_every AS sampling, NULL AS signal,
+       NULL AS writer_error, NULL AS host, NULL AS group_id, NULL AS parent,
+       NULL AS parent_pid, 0 AS named FROM main.run""",
+    """CREATE TEMP VIEW iterations AS SELECT i.iter, i.started, i.ended, i.loss, i.recorded,
+       CASE WHEN i.recorded = 0 THEN 'sampled out'
+            WHEN i.iter < (SELECT record_first FROM main.run) THEN 'first'
+            ELSE 'interval' END AS reason,
+       i.n_ops, i.n_backward, i.forward_ns, i.backward_ns, i.anomalies, 0 AS dropped,
+       (SELECT optimizer FROM main.steps s WHERE s.iter = i.iter ORDER BY id LIMIT 1)
+         AS optimizer,
+       (SELECT lr FROM main.steps s WHERE s.iter = i.iter ORDER BY id LIMIT 1) AS lr
+       FROM main.iterations i""",
+    "CREATE TEMP VIEW sources AS SELECT *, NULL AS text FROM main.sources",
+)
 
 
 class Run:
     """One run store, opened read-only."""
 
     def __init__(self, path: str) -> None:
-        if not os.path.exists(path):
+        if not os.path.isfile(path):
             raise RunStoreError(f"no run store at {path}")
         self.path = path
         try:
-            self.db = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True,
-                                      timeout=30, check_same_thread=False)
+            self.db = sqlite3.connect(sqlite_uri(path), uri=True, timeout=30,
+                                      check_same_thread=False)
+        except sqlite3.Error as e:
+            raise RunStoreError(f"cannot open {path}: {e}") from e
+        try:
             self.db.row_factory = sqlite3.Row
             row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.DatabaseError as e:
+            version = int(row[0]) if row else None
+            if version is None:
+                raise RunStoreError(f"{path} is not a glassgrad run store (no schema version)")
+            if version > SCHEMA_VERSION:
+                raise RunStoreError(
+                    f"{path} has run-store schema {version}, newer than this glassgrad reads "
+                    f"(schemas {OLDEST_SCHEMA} to {SCHEMA_VERSION}): upgrade glassgrad")
+            if version < OLDEST_SCHEMA:
+                raise RunStoreError(f"{path} has run-store schema {version}; this glassgrad "
+                                    f"reads schemas {OLDEST_SCHEMA} to {SCHEMA_VERSION}")
+            if version == 1:
+                for view in _V1_VIEWS:
+                    self.db.execute(view)
+            self.schema_version = version
+        except (sqlite3.DatabaseError, ValueError) as e:
+            self.db.close()
             raise RunStoreError(f"{path} is not a glassgrad run store: {e}") from e
-        version = int(row[0]) if row else None
-        if version != SCHEMA_VERSION:
-            raise RunStoreError(f"{path} has run-store schema {version}; this glassgrad reads "
-                                f"schema {SCHEMA_VERSION}")
+        except RunStoreError:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -102,33 +139,49 @@ class Run:
     @property
     def info(self) -> RunInfo:
         r = dict(self.db.execute("SELECT * FROM run WHERE id = 1").fetchone())
-        n = self.db.execute("SELECT COUNT(*) FROM iterations").fetchone()[0]
+        n, rec = self.db.execute("SELECT COUNT(*), COALESCE(SUM(recorded), 0) FROM iterations"
+                                 ).fetchone()
         status = r["status"]
-        if r["ended"] is None and (not _alive(r["pid"]) or (
-                r["heartbeat"] is not None and time.time() - r["heartbeat"] > STALE_SECONDS)):
+        if status == "running" and not run_alive(r["pid"], r["ended"], r["heartbeat"],
+                                                 r["host"]):
             status = "incomplete"  # killed (SIGKILL, power loss) before it could finish
         return RunInfo(path=self.path, name=r["name"], command=r["command"],
                        argv=json.loads(r["argv"] or "[]"), cwd=r["cwd"], pid=r["pid"],
                        started=r["started"], ended=r["ended"], status=status,
                        exit_code=r["exit_code"], error=r["error"], dropped=r["dropped"],
-                       stats=r["stats"], iterations=n, schema_version=r["schema_version"])
+                       stats=r["stats"], iterations=n, schema_version=self.schema_version,
+                       recorded_iterations=rec, sampling=r["sampling"], signal=r["signal"],
+                       writer_error=r["writer_error"], host=r["host"],
+                       group_id=r["group_id"], parent=r["parent"], parent_pid=r["parent_pid"])
 
     def sources(self) -> list[dict[str, Any]]:
-        """Source files the run touched, with their sha256 at the time of the run."""
+        """Source files the run touched, with their sha256 (and text) at the time of the run."""
         return self._rows("SELECT * FROM sources ORDER BY path")
 
-    def is_stale(self, path: str) -> bool:
-        """Whether ``path`` changed since the run recorded it (results for it are stale)."""
-        import hashlib
+    def source_text(self, path: str) -> str | None:
+        """The file as it was when the run recorded it (None when not kept)."""
+        row = self.db.execute("SELECT text FROM sources WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
 
+    def is_stale(self, path: str, text: str | None = None) -> bool:
+        """Whether ``path`` (or ``text``, an editor's buffer of it) differs from what the run
+        recorded: results for it are stale."""
         row = self.db.execute("SELECT sha256 FROM sources WHERE path = ?", (path,)).fetchone()
-        if row is None or not os.path.isfile(path):
+        if row is None:
             return True
-        with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest() != row[0]
+        if text is not None:
+            data = text.encode("utf-8")
+        elif os.path.isfile(path):
+            with open(path, "rb") as f:
+                data = f.read()
+        else:
+            return True
+        return hashlib.sha256(data).hexdigest() != row[0]
 
     # iterations and ops ----------------------------------------------------------------------
     def iterations(self) -> list[dict[str, Any]]:
+        """Every iteration's summary: loss, recorded and why (``reason``), counts, times,
+        anomalies, rows dropped, optimizer and lr."""
         return self._rows("SELECT * FROM iterations ORDER BY iter")
 
     def recorded_iterations(self) -> list[int]:
@@ -145,23 +198,34 @@ class Run:
         return self._rows(sql, args)
 
     def ops_at(self, file: str, line: int, iteration: int | None = None) -> list[dict[str, Any]]:
-        """Everything made at ``file:line`` (in ``iteration``, default the last recorded one),
-        each op with its output tensor row and its gradient row when known."""
+        """Everything made at ``file:line`` in ``iteration`` (default: the last recorded one
+        that ran the line), each op with its output tensor (``tensor``), its gradient
+        (``grad``) and its backward time (``backward_ns``): one query."""
         if iteration is None:
             row = self.db.execute("SELECT MAX(iter) FROM ops WHERE file = ? AND line = ?",
                                   (file, line)).fetchone()
             if row[0] is None:
                 return []
             iteration = row[0]
-        ops = self._rows("SELECT * FROM ops WHERE file = ? AND line = ? AND iter = ? ORDER BY seq",
-                         (file, line, iteration))
-        for op in ops:
-            op["tensor"] = self.tensor(op["output"], iteration)
-            op["grad"] = self.grad_of(op["output"], iteration)
-            bw = self.db.execute("SELECT duration_ns FROM backward WHERE node = ?",
-                                 (op["seq"],)).fetchone()
-            op["backward_ns"] = bw[0] if bw else None
-        return ops
+        t_cols = ", ".join(f"t.{c} AS t_{c}" for c in _TENSOR_COLS)
+        g_cols = ", ".join(f"g.{c} AS g_{c}" for c in _TENSOR_COLS)
+        rows = self.db.execute(
+            f"SELECT o.*, {t_cols}, {g_cols}, g.id AS g_id, b.duration_ns AS backward_ns"
+            " FROM ops o"
+            " LEFT JOIN tensors t ON t.id = o.output AND t.iter = o.iter AND t.kind = 'value'"
+            " LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
+            " LEFT JOIN tensors g ON g.id = json_extract(b.grad_output, '$[0]')"
+            "   AND g.iter = o.iter AND g.kind = 'grad'"
+            " WHERE o.file = ? AND o.line = ? AND o.iter = ? ORDER BY o.seq",
+            (file, line, iteration))
+        out = []
+        for r in rows:
+            d = dict(r)
+            op = {k: v for k, v in d.items() if not k.startswith(("t_", "g_"))}
+            op["tensor"] = _prefixed(d, "t_", op["output"], iteration, "value")
+            op["grad"] = _prefixed(d, "g_", d["g_id"], iteration, "grad")
+            out.append(op)
+        return out
 
     def tensor(self, tensor_id: int, iteration: int | None = None,
                kind: str = "value") -> dict[str, Any] | None:
@@ -174,39 +238,61 @@ class Run:
 
     def grad_of(self, tensor_id: int, iteration: int | None = None) -> dict[str, Any] | None:
         """The gradient recorded for a forward tensor (its node's grad_output, or a leaf's)."""
-        sql = "SELECT o.seq, o.iter FROM ops o WHERE o.output = ?"
-        args0: tuple = (tensor_id,)
-        if iteration is not None:
-            sql, args0 = sql + " AND o.iter = ?", args0 + (iteration,)
-        op = self.db.execute(sql + " ORDER BY o.iter DESC LIMIT 1", args0).fetchone()
-        if op is not None:
-            bw = self.db.execute("SELECT grad_output FROM backward WHERE node = ? ORDER BY id "
-                                 "DESC LIMIT 1", (op[0],)).fetchone()
-            ids = json.loads(bw[0] or "[]") if bw is not None else []
-            if ids and ids[0] is not None:
-                row = self.db.execute("SELECT * FROM tensors WHERE id = ? AND iter = ? AND "
-                                      "kind = 'grad'", (ids[0], op[1])).fetchone()
-                if row is not None:
-                    return _tensor_row(row)
-        sql = "SELECT * FROM tensors WHERE of = ? AND kind = 'grad'"
+        sql = ("SELECT g.* FROM ops o JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
+               " JOIN tensors g ON g.id = json_extract(b.grad_output, '$[0]')"
+               "   AND g.iter = o.iter AND g.kind = 'grad' WHERE o.output = ?")
         args: tuple = (tensor_id,)
+        if iteration is not None:
+            sql, args = sql + " AND o.iter = ?", args + (iteration,)
+        row = self.db.execute(sql + " ORDER BY o.iter DESC LIMIT 1", args).fetchone()
+        if row is not None:
+            return _tensor_row(row)
+        sql = "SELECT * FROM tensors WHERE of = ? AND kind = 'grad'"
+        args = (tensor_id,)
         if iteration is not None:
             sql, args = sql + " AND iter = ?", args + (iteration,)
         return _tensor_row(self.db.execute(sql + " ORDER BY iter DESC LIMIT 1", args).fetchone())
 
     def graph(self, iteration: int | None = None) -> dict[str, Any]:
-        """Nodes (ops with their output tensors) and edges of one iteration's graph."""
+        """Nodes (ops with their output tensors and backward times) and edges of one
+        iteration's graph, and the leaves (inputs no op of the iteration made)."""
         if iteration is None:
-            rec = self.recorded_iterations()
-            iteration = rec[-1] if rec else 0
-        nodes = self.ops(iteration)
-        tensors = {r["id"]: _tensor_row(r) for r in self.db.execute(
-            "SELECT * FROM tensors WHERE iter = ? AND kind = 'value'", (iteration,))}
-        for n in nodes:
-            n["tensor"] = tensors.get(n["output"])
-        edges = self._rows("SELECT e.* FROM edges e JOIN ops o ON o.seq = e.dst WHERE o.iter = ? "
-                           "ORDER BY e.dst, e.idx", (iteration,))
-        leaves = {e["tensor"]: tensors.get(e["tensor"]) for e in edges if e["src"] is None}
+            row = self.db.execute("SELECT MAX(iter) FROM iterations WHERE recorded = 1"
+                                  ).fetchone()
+            iteration = row[0] if row[0] is not None else 0
+        t_cols = ", ".join(f"t.{c} AS t_{c}" for c in _TENSOR_COLS)
+        cur = self.db.execute(
+            f"SELECT o.*, {t_cols}, b.duration_ns AS backward_ns FROM ops o"
+            " LEFT JOIN tensors t ON t.id = o.output AND t.iter = o.iter AND t.kind = 'value'"
+            " LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
+            " WHERE o.iter = ? ORDER BY o.seq", (iteration,))
+        cur.row_factory = None
+        names = [d[0] for d in cur.description]
+        split = names.index("t_shape")
+        op_names, t_names = names[:split], _TENSOR_COLS
+        nodes = []
+        for r in cur:
+            node = dict(zip(op_names, r[:split]))
+            t = r[split:split + len(t_names)]
+            node["tensor"] = None if t[0] is None else _tensor_dict(
+                node["output"], iteration, "value", t)
+            node["backward_ns"] = r[-1]
+            nodes.append(node)
+        cur = self.db.execute(
+            "SELECT e.dst, e.idx, e.src, e.tensor FROM ops o JOIN edges e ON e.dst = o.seq"
+            " WHERE o.iter = ? ORDER BY e.dst, e.idx", (iteration,))
+        cur.row_factory = None
+        edges = [{"dst": d, "idx": i, "src": s, "tensor": t} for d, i, s, t in cur]
+        leaf_ids = {e["tensor"] for e in edges if e["src"] is None}
+        leaves: dict[int, Any] = dict.fromkeys(leaf_ids)
+        if leaf_ids:
+            cur = self.db.execute(
+                f"SELECT id, {', '.join(t_names)} FROM tensors WHERE iter = ? AND"
+                " kind = 'value' AND op_seq IS NULL", (iteration,))
+            cur.row_factory = None
+            for r in cur:
+                if r[0] in leaves:
+                    leaves[r[0]] = _tensor_dict(r[0], iteration, "value", r[1:])
         return {"iteration": iteration, "nodes": nodes, "edges": edges, "leaves": leaves}
 
     def backward(self, iteration: int | None = None) -> list[dict[str, Any]]:
@@ -219,20 +305,37 @@ class Run:
             r["grad_inputs"] = json.loads(r["grad_inputs"] or "[]")
         return rows
 
-    def top_ops(self, n: int = 10) -> list[dict[str, Any]]:
-        """The op call sites (per module) that took the most time, forward and backward."""
+    def top_ops(self, n: int = 10, iteration: int | None = None) -> list[dict[str, Any]]:
+        """The op call sites (per module) that took the most time, forward and backward,
+        over the recorded iterations (or one)."""
+        where, args = ("WHERE o.iter = ?", (iteration,)) if iteration is not None else ("", ())
         return self._rows(
             "SELECT o.op, o.file, o.line, o.module, COUNT(*) AS count,"
             " SUM(o.duration_ns) AS forward_ns, COALESCE(SUM(b.duration_ns), 0) AS backward_ns,"
             " SUM(o.duration_ns) + COALESCE(SUM(b.duration_ns), 0) AS total_ns"
-            " FROM ops o LEFT JOIN backward b ON b.node = o.seq"
-            " GROUP BY o.op, o.file, o.line, o.module ORDER BY total_ns DESC LIMIT ?", (n,))
+            " FROM ops o LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
+            f" {where} GROUP BY o.op, o.file, o.line, o.module ORDER BY total_ns DESC LIMIT ?",
+            args + (n,))
+
+    def top_modules(self, n: int = 10, iteration: int | None = None) -> list[dict[str, Any]]:
+        """The ``nn.Module`` paths whose own ops took the most time, forward and backward
+        (an op counts for the innermost module it ran in)."""
+        where = "WHERE o.module IS NOT NULL" + (" AND o.iter = ?" if iteration is not None
+                                                else "")
+        args = (iteration,) if iteration is not None else ()
+        return self._rows(
+            "SELECT o.module, COUNT(*) AS ops, COUNT(DISTINCT o.iter) AS iterations,"
+            " SUM(o.duration_ns) AS forward_ns, COALESCE(SUM(b.duration_ns), 0) AS backward_ns,"
+            " SUM(o.duration_ns) + COALESCE(SUM(b.duration_ns), 0) AS total_ns"
+            " FROM ops o LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
+            f" {where} GROUP BY o.module ORDER BY total_ns DESC LIMIT ?", args + (n,))
 
     def line_times(self, file: str) -> dict[int, dict[str, float]]:
         """Mean forward and backward time per line of ``file`` over recorded iterations."""
         rows = self.db.execute(
             "SELECT o.line, COUNT(DISTINCT o.iter), SUM(o.duration_ns),"
-            " COALESCE(SUM(b.duration_ns), 0) FROM ops o LEFT JOIN backward b ON b.node = o.seq"
+            " COALESCE(SUM(b.duration_ns), 0) FROM ops o"
+            " LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
             " WHERE o.file = ? GROUP BY o.line", (file,))
         return {line: {"forward_ns": f / its, "backward_ns": b / its}
                 for line, its, f, b in rows}
@@ -251,29 +354,86 @@ class Run:
     def errors(self) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM errors ORDER BY id")
 
-    def steps(self) -> list[dict[str, Any]]:
-        return self._rows("SELECT * FROM steps ORDER BY id")
+    # following a live run --------------------------------------------------------------------
+    def changes(self, cursor: dict[str, int] | None = None,
+                limit: int = 10_000) -> dict[str, Any]:
+        """What was added since ``cursor`` (None: since the start), and the cursor to pass
+        next time: ``iterations`` (new, or changed since: the one in progress is sent again
+        until it ends), ``ops``, ``edges``, ``tensors``, ``backward``, ``modules``,
+        ``anomalies``, ``errors`` (each at most ``limit`` rows: call again while ``more``),
+        and the run's ``info``. A few indexed range queries, however large the store."""
+        cur = dict(cursor or {})
+        out: dict[str, Any] = {}
+        more = False
+        open_from = cur.get("iter_open", -1)
+        out["iterations"] = self._rows(
+            "SELECT * FROM iterations WHERE iter >= ? ORDER BY iter LIMIT ?",
+            (open_from, limit))
+        if out["iterations"]:
+            still_open = [i["iter"] for i in out["iterations"] if i["ended"] is None]
+            last = out["iterations"][-1]["iter"]
+            cur["iter_open"] = still_open[0] if still_open else last + 1
+            more |= len(out["iterations"]) == limit
+        for table in ("ops", "edges", "tensors", "backward", "modules", "anomalies",
+                      "errors"):
+            after = cur.get(table, 0)
+            rows = self.db.execute(f"SELECT rowid AS _rowid, * FROM {table} WHERE rowid > ?"
+                                   " ORDER BY rowid LIMIT ?", (after, limit)).fetchall()
+            if rows:
+                cur[table] = rows[-1]["_rowid"]
+                more |= len(rows) == limit
+            items = []
+            for r in rows:
+                d = dict(r)
+                del d["_rowid"]
+                if table == "tensors":
+                    d["shape"] = tuple(json.loads(d["shape"]))
+                items.append(d)
+            out[table] = items
+        out["info"] = self.info
+        out["cursor"] = cur
+        out["more"] = more
+        return out
 
     def summary(self, top: int = 10) -> dict[str, Any]:
         """What ``glassgrad show`` prints."""
-        its = self.iterations()
-        losses = [i["loss"] for i in its if i["loss"] is not None]
-        rec = self.recorded_iterations()
+        info = self.info
+        first, last = self.db.execute(
+            "SELECT (SELECT loss FROM iterations WHERE loss IS NOT NULL ORDER BY iter LIMIT 1),"
+            " (SELECT loss FROM iterations WHERE loss IS NOT NULL ORDER BY iter DESC LIMIT 1)"
+            ).fetchone()
         graph_size = self.db.execute(
             "SELECT COUNT(*) FROM ops WHERE has_node = 1 AND iter = (SELECT MAX(iter) FROM ops"
             " WHERE has_node = 1)").fetchone()[0]
+        reasons = {r[0]: r[1] for r in self.db.execute(
+            "SELECT reason, COUNT(*) FROM iterations GROUP BY reason")}
         return {
-            "run": self.info.to_dict(),
-            "iterations": len(its), "recorded_iterations": len(rec),
-            "first_loss": losses[0] if losses else None,
-            "last_loss": losses[-1] if losses else None,
+            "run": info.to_dict(),
+            "iterations": info.iterations, "recorded_iterations": info.recorded_iterations,
+            "iteration_reasons": reasons,
+            "first_loss": first, "last_loss": last,
             "ops": self.db.execute("SELECT COALESCE(SUM(n_ops), 0) FROM iterations").fetchone()[0],
             "graph_nodes": graph_size,
             "top_ops": self.top_ops(top),
+            "top_modules": self.top_modules(top),
             "anomalies": self.anomalies(),
             "errors": self.errors(),
-            "dropped_events": self.info.dropped,
+            "dropped_events": info.dropped,
         }
+
+
+def _tensor_dict(tid: int, iteration: int, kind: str, values: tuple) -> dict[str, Any]:
+    d = dict(zip(_TENSOR_COLS, values))
+    d["shape"] = tuple(json.loads(d["shape"]))
+    d.update(id=tid, iter=iteration, kind=kind)
+    return d
+
+
+def _prefixed(row: dict, prefix: str, tid: int | None, iteration: int,
+              kind: str) -> dict[str, Any] | None:
+    if row[prefix + "shape"] is None:
+        return None
+    return _tensor_dict(tid, iteration, kind, tuple(row[prefix + c] for c in _TENSOR_COLS))
 
 
 def _tensor_row(row: Any) -> dict[str, Any] | None:
@@ -297,6 +457,14 @@ def list_runs(root: str = DEFAULT_ROOT) -> list[RunInfo]:
             except (RunStoreError, sqlite3.DatabaseError):
                 continue
     return sorted(out, key=lambda i: i.started, reverse=True)
+
+
+def group_of(info: RunInfo, runs: list[RunInfo]) -> list[RunInfo]:
+    """The stores of ``info``'s program (its processes), parent first, then by start."""
+    if info.group_id is None:
+        return [info]
+    same = [r for r in runs if r.group_id == info.group_id]
+    return sorted(same, key=lambda r: (r.parent is not None, r.started))
 
 
 def open_run(spec: str | None = None, root: str = DEFAULT_ROOT) -> Run:

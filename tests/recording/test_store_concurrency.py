@@ -75,16 +75,17 @@ def test_sigkill_mid_run_leaves_a_readable_incomplete_store(tmp_path):
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
-    assert os.path.exists(path + "-wal")  # killed before any checkpoint on close
-    (info,) = runs.list_runs()
-    assert info.status == "incomplete" and info.incomplete and info.ended is None
+    # the writer process commits what it was sent and marks the run as cut short
+    info = wait_for(lambda: (i := runs.list_runs()[0]).ended is not None and i, 10, "the end")
+    assert info.status == "incomplete" and info.incomplete and info.exit_code is None
     assert info.iterations >= committed
     with runs.open_run() as run:
         its = [i for i in run.iterations() if i["ended"] is not None]
         assert len(its) >= committed
         for it in its[:committed]:
-            assert it["loss"] is not None and it["n_backward"] == 3
-            if it["recorded"]:  # the first 10, then every 10th (the default sampling)
+            assert it["loss"] is not None
+            if it["recorded"]:
+                assert it["n_backward"] == 3  # the first 10, then every 10th (the default sampling)
                 ops = run.ops(it["iter"])
                 assert [o["op"] for o in ops][-3:] == ["matmul", "tanh", "sum"]
                 assert len(run.backward(it["iter"])) == 3

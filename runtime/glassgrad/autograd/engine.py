@@ -17,7 +17,7 @@ from .._callsite import format_site
 from .._state import STATE
 from ..errors import GlassgradError
 from ..function import _FREED
-from ..recording.events import republish
+from ..recording.events import published_observer, republish
 from ..tensor import Tensor, wrap
 from .frames import _frames, frame_for
 
@@ -99,10 +99,12 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
 
     frames = _frames
     owned: dict[int, Tensor] = {}  # leaf gradients no other tensor refers to (kept alive)
-    obs = STATE.observer
-    if obs is not None:
-        obs.backward_begin(roots, grads)
-        STATE.observer = None  # a rule's own ops are part of its node, not forward ops
+    bnd = STATE.boundary
+    if bnd is not None:
+        bnd.backward_begin(roots, grads)
+        # a rule's own ops are part of its node, not forward ops
+        STATE.observer = STATE.boundary = None
+    obs = published_observer() if bnd is not None else None
     was_enabled = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     try:
@@ -178,13 +180,13 @@ def execute(roots: list[Tensor], grads: list[Tensor], keep_graph: bool, create_g
                         captured[i] = g
             else:
                 _accumulate(leaf, g, create_graph, owned.get(id(g)) is g)
-            if obs is not None:
+            if bnd is not None:
                 leaf_buf[leaf] = g
-        if obs is not None:
-            obs.backward_end(leaf_buf)
+        if bnd is not None:
+            bnd.backward_end(leaf_buf)
     finally:
         STATE.grad_enabled = was_enabled
-        if obs is not None:
+        if bnd is not None:
             republish()  # observers attached or detached meanwhile (live clients) count
     if capture is None:
         return None

@@ -93,7 +93,7 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 self._step_group(group)
-        observer = STATE.observer
+        observer = STATE.boundary
         if observer is not None:  # the recorder and live channel mark an iteration boundary
             observer.step(self)
         return loss

@@ -1,8 +1,10 @@
 """The runtime's event hooks: what observers (recorder, anomaly mode, live channel) receive.
 
 The hot path reads one attribute, ``STATE.observer``; it is None while nobody listens, so
-publishing costs a single check. Observers run on the thread that made the event and must be
-quick: heavy work (SQLite, sockets) belongs on their own threads.
+publishing costs a single check. Per-iteration events (backward begin and end, optimizer steps,
+op errors) go through ``STATE.boundary``, so an observer can skip an iteration's ops
+(``skip_ops``) and still see where iterations begin and end. Observers run on the thread that
+made the event and must be quick: heavy work (SQLite, sockets) belongs on their own threads.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from .._state import STATE
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _uids = itertools.count(1)
 
 
@@ -93,16 +95,33 @@ class _Fanout(Observer):
 
 
 _active: list[Observer] = []
+_quiet: set[int] = set()  # ids of observers skipping per-op events for now
+_op_observer: Observer | None = None
+_boundary_observer: Observer | None = None
+
+
+def _fanout(observers: list[Observer]) -> Observer | None:
+    return None if not observers else observers[0] if len(observers) == 1 \
+        else _Fanout(list(observers))
 
 
 def _publish() -> None:
-    STATE.observer = (None if not _active else _active[0] if len(_active) == 1
-                      else _Fanout(list(_active)))
+    global _op_observer, _boundary_observer
+    _op_observer = _fanout([o for o in _active if id(o) not in _quiet])
+    _boundary_observer = _fanout(_active)
+    STATE.observer = _op_observer
+    STATE.boundary = _boundary_observer
 
 
 def republish() -> None:
     """Point the hot path at the observers attached now (after code that parked it)."""
-    _publish()
+    STATE.observer = _op_observer
+    STATE.boundary = _boundary_observer
+
+
+def published_observer() -> Observer | None:
+    """Who gets per-op events now (while the engine has parked the hot-path slot)."""
+    return _op_observer
 
 
 def attach(observer: Observer) -> None:
@@ -115,6 +134,22 @@ def attach(observer: Observer) -> None:
 def detach(observer: Observer) -> None:
     if observer in _active:
         _active.remove(observer)
+        _quiet.discard(id(observer))
+        _publish()
+
+
+def skip_ops(observer: Observer, skip: bool) -> None:
+    """Stop (or resume) delivering per-op events (``op``, ``backward_node``,
+    ``module_enter``/``module_exit``) to an attached observer; it keeps getting the
+    per-iteration ones (``backward_begin``/``backward_end``, ``step``, ``op_error``). The
+    recorder skips the ops of iterations it does not record, so they cost nothing."""
+    if skip == (id(observer) in _quiet):
+        return
+    if skip:
+        _quiet.add(id(observer))
+    else:
+        _quiet.discard(id(observer))
+    if observer in _active:
         _publish()
 
 
@@ -128,26 +163,26 @@ class IterationClock:
 
     def __init__(self) -> None:
         self.index = 0
-        self._pending = False
+        self.pending = False
         self._seen_step = False
 
     def before_event(self) -> bool:
         """Call before handling an op or a backward start: True when a new iteration began."""
-        if self._pending:
-            self._pending = False
+        if self.pending:
+            self.pending = False
             self.index += 1
             return True
         return False
 
     def backward_ended(self) -> None:
         if not self._seen_step:
-            self._pending = True
+            self.pending = True
 
     def stepped(self) -> None:
         self._seen_step = True
-        self._pending = True
+        self.pending = True
 
     def mark(self) -> None:
         """End the current iteration by hand."""
         self._seen_step = True
-        self._pending = True
+        self.pending = True

@@ -1,8 +1,9 @@
-"""``gg.record``: record a run (ops, graph, tensors, backward, steps, anomalies) into a store.
+"""``gg.record``: record a run (ops, graph, tensors, backward, anomalies) into a run store.
 
 Iterations end at each optimizer step (or, in a script without an optimizer, at the end of
-each backward). The first ``record_first`` iterations are recorded fully, then every
-``sample_every``-th; the others keep a summary row (loss, op counts, times). Statistics are
+each backward). Which iterations are recorded in full is decided as each one begins
+(sampling.py): by default the first ``record_first`` and then as many as fit in a few percent of
+the run's time; every other iteration keeps a summary row (loss, counts, time). Statistics are
 ``none``, ``cheap`` (every ``stats_every``-th recorded iteration) or ``full`` (every recorded
 iteration); anomalies (NaN/Inf) are recorded whenever statistics or anomaly checks see them.
 """
@@ -11,12 +12,17 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import os
+import socket
 import sys
 import threading
 import time
+import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from time import perf_counter
 from typing import Any
 
 import numpy as np
@@ -24,14 +30,26 @@ import numpy as np
 from .._callsite import callsite
 from .._state import STATE
 from ..tensor import Tensor
-from . import events
+from . import events, signals
 from .anomaly import AnomalyError, check_tensor
 from .events import SCHEMA_VERSION, IterationClock, Observer, uid
+from .files import DEFAULT_ROOT, new_store_path, prune
+from .sampling import Sampler
 from .stats import NO_STATS, summarize
-from .store import StoreWriter, dumps
+from .store import StoreWriter
 
-DEFAULT_ROOT = os.path.join(".glassgrad", "runs")
 STATS_MODES = ("none", "cheap", "full")
+# what a process inherited from the process that started it (glassgrad run, a launcher)
+_INHERITED = {k: os.environ.get(k) for k in ("GLASSGRAD_RUN_GROUP", "GLASSGRAD_PARENT_RUN",
+                                             "GLASSGRAD_PARENT_PID")}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _sample_every(raw: str) -> int | None:
+    return None if raw.strip().lower() in ("", "auto") else int(raw)
 
 
 @dataclass
@@ -41,10 +59,11 @@ class RecordOptions:
     root: str = DEFAULT_ROOT          # GLASSGRAD_RUN_DIR
     stats: str = "none"               # GLASSGRAD_STATS: none | cheap | full
     record_first: int = 10            # GLASSGRAD_RECORD_FIRST: iterations recorded fully
-    sample_every: int = 10            # GLASSGRAD_SAMPLE_EVERY: then every Nth iteration
+    sample_every: int | None = None   # GLASSGRAD_SAMPLE_EVERY: then every Nth (None: auto)
+    budget: float = 0.03              # GLASSGRAD_RECORD_BUDGET: auto's share of the run time
     stats_every: int = 10             # GLASSGRAD_STATS_EVERY: "cheap" stats cadence
     keep: int = 20                    # GLASSGRAD_KEEP_RUNS: newest runs kept in root
-    buffer: int = 200_000             # GLASSGRAD_BUFFER: rows queued before dropping
+    buffer: int = 1_000_000           # GLASSGRAD_BUFFER: rows queued before dropping
     anomaly: bool = False             # GLASSGRAD_DETECT_ANOMALY: raise at the first NaN/Inf
     name: str | None = None
     extra: dict = field(default_factory=dict)
@@ -54,15 +73,22 @@ class RecordOptions:
         values: dict[str, Any] = {}
         env = {"root": "GLASSGRAD_RUN_DIR", "stats": "GLASSGRAD_STATS",
                "record_first": "GLASSGRAD_RECORD_FIRST", "sample_every": "GLASSGRAD_SAMPLE_EVERY",
-               "stats_every": "GLASSGRAD_STATS_EVERY", "keep": "GLASSGRAD_KEEP_RUNS",
-               "buffer": "GLASSGRAD_BUFFER", "anomaly": "GLASSGRAD_DETECT_ANOMALY"}
+               "budget": "GLASSGRAD_RECORD_BUDGET", "stats_every": "GLASSGRAD_STATS_EVERY",
+               "keep": "GLASSGRAD_KEEP_RUNS", "buffer": "GLASSGRAD_BUFFER",
+               "anomaly": "GLASSGRAD_DETECT_ANOMALY"}
+        parse = {"bool": lambda r: r.lower() in ("1", "true", "yes", "on"), "int": int,
+                 "float": float, "int | None": _sample_every}
         types = {f.name: f.type for f in fields(cls)}
         for name, var in env.items():
             raw = os.environ.get(var)
             if raw is not None:
-                values[name] = (raw.lower() in ("1", "true", "yes") if types[name] == "bool"
-                                else int(raw) if types[name] == "int" else raw)
+                try:
+                    values[name] = parse.get(types[name], str)(raw)
+                except ValueError as e:
+                    raise ValueError(f"{var}={raw!r}: {e}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if values.get("sample_every") == "auto":
+            values["sample_every"] = None
         opts = cls(**values)
         if opts.stats not in STATS_MODES:
             raise ValueError(f"stats must be one of {STATS_MODES}, got {opts.stats!r}")
@@ -70,18 +96,32 @@ class RecordOptions:
 
 
 class _Iteration:
-    __slots__ = ("index", "started", "loss", "recorded", "stats", "n_ops", "n_backward",
-                 "forward_ns", "backward_ns", "anomalies")
+    __slots__ = ("index", "started", "t0", "loss", "recorded", "reason", "stats", "check",
+                 "n_ops", "n_backward", "forward_ns", "backward_ns", "anomalies", "own",
+                 "dropped_at_start", "optimizer", "lr")
 
-    def __init__(self, index: int, recorded: bool, stats: bool) -> None:
-        self.index, self.recorded, self.stats = index, recorded, stats
+    def __init__(self, index: int, decision: tuple, dropped: int) -> None:
+        self.index = index
+        # recorded in full; why (or why not); statistics on; values checked (stats/anomaly)
+        self.recorded, self.reason, self.stats, self.check = decision
         self.started = time.time()
-        self.loss = None
+        self.t0 = perf_counter()
+        self.loss = self.optimizer = self.lr = None
         self.n_ops = self.n_backward = self.forward_ns = self.backward_ns = self.anomalies = 0
+        self.own = 0.0  # seconds the recorder itself spent on this iteration's events
+        self.dropped_at_start = dropped
 
-    def row(self, ended: float | None) -> tuple:
-        return (self.index, self.started, ended, self.loss, int(self.recorded), self.n_ops,
-                self.n_backward, self.forward_ns, self.backward_ns, self.anomalies)
+    def row(self, ended: float | None, dropped: int) -> tuple:
+        seen = self.recorded or self.check  # else its ops were skipped: counts unknown
+        return (self.index, self.started, ended, self.loss, int(self.recorded), self.reason,
+                self.n_ops if seen else None, self.n_backward if seen else None,
+                self.forward_ns if seen else None, self.backward_ns if seen else None,
+                self.anomalies, dropped - self.dropped_at_start, self.optimizer, self.lr)
+
+
+_recorders: weakref.WeakSet = weakref.WeakSet()
+# decisions for iterations neither recorded nor checked, by reason
+_SKIPPED = {r: (False, r, False, False) for r in ("sampled out", "backlog")}
 
 
 class Recorder(Observer):
@@ -90,54 +130,90 @@ class Recorder(Observer):
     def __init__(self, path: str | None = None, *, command: str | None = None,
                  argv: list[str] | None = None, **options: Any) -> None:
         self.options = RecordOptions.from_env(**options)
-        self.path = path or self._new_path()
+        self.named = path is not None  # a path the user chose: never pruned
+        self.path = path
         self.command, self.argv = command, argv
-        self.writer: StoreWriter | None = None
+        self.writer: Any = None
+        self.sampler = Sampler(self.options.record_first, self.options.sample_every,
+                               self.options.budget)
         self._it: _Iteration | None = None
         self.clock = IterationClock()
         self._force_record = False  # an anomaly in a sampled-out iteration: record the next
         self._shapes: dict[tuple, str] = {}
         self._error_ids = itertools.count(1)
+        self.signal: str | None = None
+        self._pid = os.getpid()
+        self._parent: tuple[str | None, int | None] = (
+            _INHERITED["GLASSGRAD_PARENT_RUN"],
+            int(_INHERITED["GLASSGRAD_PARENT_PID"] or 0) or None)
 
     # lifecycle --------------------------------------------------------------------------------
-    def _new_path(self) -> str:
-        root = self.options.root
-        os.makedirs(root, exist_ok=True)
-        name = self.options.name or os.path.splitext(os.path.basename(sys.argv[0] or "run"))[0] \
-            or "run"
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        return os.path.join(root, f"{stamp}-{name}-{os.getpid()}.db")
+    @property
+    def name(self) -> str:
+        return os.path.splitext(os.path.basename(self.path))[0] if self.path else ""
 
     def start(self) -> Recorder:
-        from .. import __version__  # late: glassgrad imports the recording package early
-
         opts = self.options
-        _prune(os.path.dirname(self.path) or ".", opts.keep - 1)
-        self.writer = StoreWriter(self.path, {
-            "name": os.path.basename(self.path)[:-3], "command": self.command or " ".join(
-                sys.argv), "argv": dumps(self.argv if self.argv is not None else sys.argv),
-            "cwd": os.getcwd(), "pid": os.getpid(), "started": time.time(),
-            "status": "running", "python": sys.version.split()[0], "numpy": np.__version__,
-            "glassgrad": __version__, "schema_version": SCHEMA_VERSION, "stats": opts.stats,
-            "record_first": opts.record_first, "sample_every": opts.sample_every,
-            "heartbeat": time.time()}, buffer=opts.buffer)
+        if self.path is None:
+            self.path = new_store_path(opts.root, opts.name)
+            prune(opts.root, opts.keep - 1)
+        self._open_store()
         self._producers: dict[int, int] = {}
         self._outputs: dict[int, int] = {}
         self._seen: set[tuple[int, str]] = set()  # (tensor id, kind) written this iteration
         self._files: set[str] = set()
         self._modules: list[tuple] = []  # (path, type, first seq, start time) of open calls
+        self._next: tuple | None = None  # the decision for the next iteration, once known
+        self._skipping = False  # per-op events are not delivered (an iteration not looked into)
+        self._ended_at: tuple[float, float] | None = None
         self._start_iteration(0)
+        signals.watch(self._signalled, self._dying)
+        _recorders.add(self)
         events.attach(self)
         return self
+
+    def _open_store(self) -> None:
+        from .. import __version__  # late: glassgrad imports the recording package early
+
+        opts = self.options
+        group = _INHERITED["GLASSGRAD_RUN_GROUP"] or os.environ.get("GLASSGRAD_RUN_GROUP") \
+            or uuid.uuid4().hex[:16]
+        # processes this one starts, when they record, join the group as this one's children
+        os.environ.update(GLASSGRAD_RUN_GROUP=group, GLASSGRAD_PARENT_RUN=self.name,
+                          GLASSGRAD_PARENT_PID=str(os.getpid()))
+        parent, parent_pid = self._parent
+        self.writer = StoreWriter(self.path, {
+            "name": self.name, "command": self.command or " ".join(sys.argv),
+            "argv": dumps(self.argv if self.argv is not None else sys.argv),
+            "cwd": os.getcwd(), "pid": os.getpid(), "started": time.time(),
+            "status": "running", "python": sys.version.split()[0], "numpy": np.__version__,
+            "glassgrad": __version__, "schema_version": SCHEMA_VERSION, "stats": opts.stats,
+            "record_first": opts.record_first, "sample_every": opts.sample_every,
+            "sampling": self.sampler.policy, "heartbeat": time.time(),
+            "host": socket.gethostname(), "group_id": group, "parent": parent,
+            "parent_pid": parent_pid, "named": int(self.named)},
+            {"schema_version": SCHEMA_VERSION}, buffer=opts.buffer)
 
     def stop(self, status: str = "finished", exit_code: int | None = 0,
              error: str | None = None) -> None:
         if self.writer is None:
             return
         events.detach(self)
+        if isinstance(self.writer, _ChildStore):  # a forked child that never recorded
+            self.writer = None
+            return
+        signals.unwatch(self._signalled)
+        _recorders.discard(self)
         self._end_iteration()
-        self.writer.close(status=status, exit_code=exit_code, error=error, ended=time.time())
-        self.writer = None
+        writer, self.writer = self.writer, None
+        if self.signal is not None:
+            status = "interrupted"
+        writer.close(status=status, exit_code=exit_code, error=error, ended=time.time(),
+                     signal=self.signal)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything recorded so far is committed and readable by others."""
+        return self.writer is not None and self.writer.sync(timeout)
 
     def __enter__(self) -> Recorder:
         return self.start()
@@ -157,31 +233,107 @@ class Recorder(Observer):
 
         return wrapper
 
+    # signals and forks ------------------------------------------------------------------------
+    def _signalled(self, signum: int) -> None:
+        """SIGTERM/SIGINT/SIGHUP arrived: the run is interrupted; make everything durable."""
+        if self.writer is None:
+            return
+        self.signal = signals.name(signum)
+        it, w = self._it, self.writer
+        if it is not None:  # the iteration in progress, as far as it got
+            w.put_wait("iterations", it.row(None, w.dropped))
+        w.update_run(status="interrupted", signal=self.signal)
+        self.writer.sync(5.0)
+
+    def _dying(self, signum: int) -> None:
+        """The signal's default action is about to end the process: close the record."""
+        self.stop("interrupted", 128 + signum, f"terminated by {signals.name(signum)}")
+
+    def _forked(self) -> None:
+        """In a forked child: the parent's store is not ours. The child gets its own store,
+        linked to the parent's, created when it first records something."""
+        self._parent = (self.name, self._pid)
+        self._pid = os.getpid()
+        self.path = None
+        self.named = False
+        self.writer = _ChildStore(self)
+
+    def _open_child_store(self) -> StoreWriter:
+        self.path = new_store_path(self.options.root, self.options.name)
+        self._open_store()
+        mp_util = sys.modules.get("multiprocessing.util")
+        if mp_util is not None:  # a multiprocessing worker ends with os._exit: close first
+            mp_util.Finalize(None, self.stop, exitpriority=100)
+        return self.writer
+
     # iterations -------------------------------------------------------------------------------
-    def _start_iteration(self, index: int) -> None:
+    def _decide(self, index: int) -> tuple[bool, str, bool, bool]:
+        """(recorded, why or why not, statistics on, values checked) for ``index``."""
         opts = self.options
-        recorded = index < opts.record_first or (
-            opts.sample_every > 0 and (index - opts.record_first) % opts.sample_every == 0)
         forced, self._force_record = self._force_record, False
-        recorded = recorded or forced
+        recorded, reason = self.sampler.decide(index, forced, self.writer.backlogged)
+        if not recorded and not opts.anomaly:
+            return _SKIPPED[reason]
         stats = recorded and (opts.stats == "full" or forced or (
             opts.stats == "cheap" and index % max(opts.stats_every, 1) == 0))
-        self._it = _Iteration(index, recorded, stats)
+        return recorded, reason, stats, stats or opts.anomaly
+
+    def _boundary(self) -> None:
+        """The iteration ended (the next event starts the next one): decide now whether the
+        next is recorded, so that its ops are not even delivered when it is not."""
+        self._ended_at = (time.time(), perf_counter())
+        if self._next is None and self.writer is not None:
+            self._next = nxt = self._decide(self.clock.index + 1)
+            self._skip(not nxt[3] and not nxt[0])
+
+    def _skip(self, skip: bool) -> None:
+        if skip != self._skipping:
+            self._skipping = skip
+            events.skip_ops(self, skip)
+
+    def _start_iteration(self, index: int) -> None:
+        w = self.writer
+        decision, self._next = self._next or self._decide(index), None
+        self._it = it = _Iteration(index, decision, w.dropped)
+        if self._ended_at is not None:  # iterations tile time: this one began when the last ended
+            it.started, it.t0 = self._ended_at
+            self._ended_at = None
+        self._skip(not it.recorded and not it.check)
         self._producers.clear()
         self._outputs.clear()
         self._seen.clear()
-        if self.writer is not None:  # readers see the iteration that is going on
-            self.writer.put_wait("iterations", self._it.row(None))
+        self._busy = w.busy
+        if it.recorded:  # readers see the recorded iteration that is going on
+            w.put_wait("iterations", it.row(None, w.dropped))
 
     def _end_iteration(self) -> None:
-        it = self._it
-        if it is not None and self.writer is not None:
-            self.writer.put_wait("iterations", it.row(time.time()))
+        it, w = self._it, self.writer
+        if it is None or w is None:
+            return
+        self._it = None
+        ended, t_end = self._ended_at or (time.time(), perf_counter())
+        own = it.own + (w.busy - self._busy)
+        self.sampler.finished(it.index, it.recorded, t_end - it.t0, own,
+                              3 * (it.n_ops + it.n_backward))
+        w.put_wait("iterations", it.row(ended, w.dropped))
 
     def _tick(self) -> None:
-        if self.clock.before_event():
-            self._end_iteration()
-            self._start_iteration(self.clock.index)
+        clock = self.clock
+        if not clock.before_event():
+            return
+        it, nxt, ended_at = self._it, self._next, self._ended_at
+        if self._skipping and nxt is not None and nxt[1] == it.reason and ended_at:
+            # the common case of a long run, kept short: a skipped iteration after another
+            w = self.writer
+            self.sampler.plain(ended_at[1] - it.t0)
+            w.put_wait("iterations", it.row(ended_at[0], w.dropped))
+            it.index, (it.started, it.t0) = clock.index, ended_at
+            it.loss = it.optimizer = it.lr = None
+            it.anomalies, it.dropped_at_start = 0, w.dropped
+            self._next = self._ended_at = None
+            return
+        self._end_iteration()
+        self._start_iteration(clock.index)
 
     @property
     def iteration(self) -> int:
@@ -189,51 +341,52 @@ class Recorder(Observer):
 
     def mark_iteration(self, loss: float | None = None) -> None:
         """End the current iteration by hand (for loops without an optimizer step)."""
-        if loss is not None:
+        if loss is not None and self._it is not None:
             self._it.loss = float(loss)
         self.clock.mark()
+        self._boundary()
 
     # events -----------------------------------------------------------------------------------
     def op(self, node: Any, cls: type, args: tuple, out: Any, t0: float, t1: float) -> None:
-        self._tick()
+        if self.clock.pending:
+            self._tick()
         it = self._it
         it.n_ops += 1
+        if not it.check and not it.recorded:
+            return
         dur = int((t1 - t0) * 1e9)
         it.forward_ns += dur
-        check = it.stats or self.options.anomaly
-        if not it.recorded and not check:
-            return
         if node is not None:
             seq, site, module = node.seq, node.site, node.module
         else:
             seq, site = next(STATE.seq), callsite(3)
             module = STATE.module_path[-1] if STATE.module_path else None
-        if check:
+        if it.check:
             self._check("forward", out, cls.op_name, seq, site, module)
-        if not it.recorded:
-            return
-        w = self.writer
-        out_id = uid(out)
-        self._producers[out_id] = seq
-        if node is not None:
-            self._outputs[seq] = out_id
-        file, line, func = site if site is not None else (None, None, None)
-        if file is not None and file not in self._files:
-            self._files.add(file)
-            w.put_wait("sources", (file,))
-        w.put("ops", (seq, it.index, cls.op_name, node is not None, file, line, func, module,
-                      threading.get_ident(), t0, dur, out_id))
-        self._tensor(out, "value", seq, None)
-        seen = self._seen
-        for idx, a in enumerate(args):
-            if isinstance(a, Tensor):
-                aid = uid(a)
-                src = self._producers.get(aid)
-                if src is None and a._grad_fn is not None:
-                    src = a._grad_fn.seq
-                w.put("edges", (seq, idx, src, aid))
-                if (aid, "value") not in seen:
-                    self._tensor(a, "value", src, None)
+        if it.recorded:
+            w = self.writer
+            out_id = uid(out)
+            self._producers[out_id] = seq
+            if node is not None:
+                self._outputs[seq] = out_id
+            file, line, func = site if site is not None else (None, None, None)
+            if file is not None and file not in self._files:
+                self._files.add(file)
+                w.put_wait("sources", (file,))
+            w.put("ops", (seq, it.index, cls.op_name, node is not None, file, line, func,
+                          module, threading.get_ident(), t0, dur, out_id))
+            self._tensor(out, "value", seq, None)
+            seen = self._seen
+            for idx, a in enumerate(args):
+                if isinstance(a, Tensor):
+                    aid = uid(a)
+                    src = self._producers.get(aid)
+                    if src is None and a._grad_fn is not None:
+                        src = a._grad_fn.seq
+                    w.put("edges", (seq, idx, src, aid))
+                    if (aid, "value") not in seen:
+                        self._tensor(a, "value", src, None)
+        it.own += perf_counter() - t1
 
     def _tensor(self, t: Tensor, kind: str, op_seq: int | None, of: int | None,
                 again: bool = True) -> int:
@@ -275,13 +428,15 @@ class Recorder(Observer):
                                         type(error).__name__, str(error), None, time.time()))
 
     def backward_begin(self, roots: list, grads: list) -> None:
-        self._tick()
+        if self.clock.pending:
+            self._tick()
         it = self._it
-        if len(roots) == 1 and roots[0].numel() == 1:
+        if len(roots) == 1 and roots[0]._data.size == 1:
             root = roots[0]
-            it.loss = float(root.detach()._host().reshape(()))
+            data = root._data
+            it.loss = float(data if data.ndim == 0 else data.reshape(()))
             if it.loss != it.loss or it.loss in (float("inf"), float("-inf")):
-                if not (it.stats or self.options.anomaly):  # else the op check saw it already
+                if not it.check:  # else the op check saw it already
                     fn = root._grad_fn
                     self._check("forward", root, fn.op_name if fn else "loss",
                                 fn.seq if fn else None, fn.site if fn else None,
@@ -291,55 +446,63 @@ class Recorder(Observer):
                       t1: float) -> None:
         it = self._it
         it.n_backward += 1
+        if not it.check and not it.recorded:
+            return
         dur = int((t1 - t0) * 1e9)
         it.backward_ns += dur
-        check = it.stats or self.options.anomaly
-        if check:
+        if it.check:
             for i, g in enumerate(grad_inputs):
                 self._check("backward", g, node.op_name, node.seq, node.site, node.module,
                             node.display_name(), i)
-        if not it.recorded:
-            return
-        out_id = self._outputs.get(node.seq)
-        # a gradient tensor often passes through several nodes (add, sub, views): its row
-        # names the forward tensor it is the gradient of when it is some node's grad_output
-        gout = [None if g is None else self._tensor(g, "grad", node.seq, out_id)
-                for g in grad_outputs]
-        gin = [None if not isinstance(g, Tensor) else
-               self._tensor(g, "grad", node.seq, None, again=False) for g in grad_inputs]
-        file, line, func = node.site if node.site is not None else (None, None, None)
-        self.writer.put("backward", (None, it.index, node.seq, node.op_name, file, line, func,
-                                     node.module, t0, dur, dumps(gout), dumps(gin)))
+        if it.recorded:
+            out_id = self._outputs.get(node.seq)
+            # a gradient tensor often passes through several nodes (add, sub, views): its row
+            # names the forward tensor it is the gradient of when it is some node's grad_output
+            gout = [None if g is None else self._tensor(g, "grad", node.seq, out_id)
+                    for g in grad_outputs]
+            gin = [None if not isinstance(g, Tensor) else
+                   self._tensor(g, "grad", node.seq, None, again=False) for g in grad_inputs]
+            file, line, func = node.site if node.site is not None else (None, None, None)
+            self.writer.put("backward", (None, it.index, node.seq, node.op_name, file, line,
+                                         func, node.module, t0, dur, dumps(gout), dumps(gin)))
+        it.own += perf_counter() - t1
 
     def backward_end(self, leaves: dict) -> None:
         it = self._it
         if it.recorded:
+            t = perf_counter()
             for leaf, g in leaves.items():
                 self._tensor(g, "grad", None, uid(leaf))
+            it.own += perf_counter() - t
         self.clock.backward_ended()
+        if self.clock.pending:
+            self._boundary()
 
     def module_enter(self, module: Any, path: str) -> None:
-        self._tick()
+        if self.clock.pending:
+            self._tick()
         if self._it.recorded:
             self._modules.append((path, type(module).__name__, next(STATE.seq),
-                                  time.perf_counter()))
+                                  perf_counter()))
 
     def module_exit(self, module: Any, path: str) -> None:
         if not self._modules or self._modules[-1][0] != path:
             return
         path, kind, first, t0 = self._modules.pop()
         self.writer.put("modules", (None, self._it.index, path, kind, first, next(STATE.seq),
-                                    t0, int((time.perf_counter() - t0) * 1e9)))
+                                    t0, int((perf_counter() - t0) * 1e9)))
 
     def step(self, optimizer: Any) -> None:
+        if self.clock.pending and self._it.optimizer is not None:  # a step in a skipped iteration
+            self._tick()
         self.clock.stepped()
-        lr = None
-        groups = getattr(optimizer, "param_groups", None)
-        if groups:
-            lr = groups[0].get("lr")
-        self.writer.put("steps", (None, self._it.index, type(optimizer).__name__,
-                                  float(lr) if isinstance(lr, (int, float)) else None,
-                                  time.time()))
+        self._boundary()
+        it = self._it
+        if it.optimizer is None:
+            it.optimizer = type(optimizer).__name__
+            groups = getattr(optimizer, "param_groups", None)
+            lr = groups[0].get("lr") if groups else None
+            it.lr = float(lr) if isinstance(lr, (int, float)) else None
 
     def record_exception(self, exc: BaseException) -> None:
         """Store an exception that ends the run, at the user's line it came from."""
@@ -347,6 +510,8 @@ class Recorder(Observer):
 
         from ..autograd.frames import GLOBALS
 
+        if self.writer is None:
+            return
         site = getattr(exc, "site", None)
         tb = exc.__traceback__
         frames = []  # (frame, the line it was at when the exception passed through it)
@@ -372,44 +537,49 @@ class Recorder(Observer):
                                         "".join(traceback.format_exception(exc)), time.time()))
 
 
-def _prune(root: str, keep: int) -> None:
-    """Delete the oldest run stores so at most ``keep`` remain (before adding one); a store
-    whose run is still going (another process) is never deleted."""
-    try:
-        runs = sorted((os.path.join(root, f) for f in os.listdir(root) if f.endswith(".db")),
-                      key=os.path.getmtime)
-    except FileNotFoundError:
-        return
-    for path in runs[:max(len(runs) - max(keep, 0), 0)]:
-        if _running(path):
-            continue
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                os.remove(path + suffix)
-            except FileNotFoundError:
-                pass
+class _ChildStore:
+    """A forked child's store before its first row: opened (linked to the parent's) on first
+    use, so children that never run an op (data workers) leave no file."""
 
+    dropped = 0
+    busy = 0.0
 
-def _running(path: str) -> bool:
-    import sqlite3
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self._store: StoreWriter | None = None
 
-    try:
-        conn = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True, timeout=1)
-        try:
-            row = conn.execute("SELECT pid, ended FROM run WHERE id = 1").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
+    def _open(self) -> StoreWriter:
+        if self._store is None:
+            self._store = self.recorder._open_child_store()
+        return self._store
+
+    def backlogged(self) -> bool:
         return False
-    if row is None or row[1] is not None or not row[0] or row[0] == os.getpid():
-        return False
-    try:
-        os.kill(row[0], 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+
+    def put(self, table: str, row: tuple) -> bool:
+        return self._open().put(table, row)
+
+    def put_wait(self, table: str, row: tuple) -> None:
+        self._open().put_wait(table, row)
+
+    def update_run(self, **values: Any) -> None:
+        self._open().update_run(**values)
+
+    def sync(self, timeout: float = 5.0) -> bool:
         return True
-    return True
+
+    def close(self, **run_update: Any) -> None:
+        pass
+
+
+def _after_fork_in_child() -> None:
+    for rec in list(_recorders):
+        if rec.writer is not None:
+            rec._forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def record(path: str | None = None, **options: Any) -> Recorder:

@@ -1,29 +1,44 @@
--- glassgrad run store, schema version 1. One SQLite database per run (WAL mode).
+-- glassgrad run store, schema version 2. One SQLite database per run and process (WAL mode).
 -- Documented in docs/run-store.md; readers check meta.schema_version before anything else.
+-- The writer sets PRAGMA application_id = 0x67677264 ('ggrd') and meta.application =
+-- 'glassgrad run store': what proves a file is a store glassgrad made (pruning needs proof).
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 CREATE TABLE IF NOT EXISTS run (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     name TEXT NOT NULL, command TEXT, argv TEXT, cwd TEXT, pid INTEGER,
     started REAL NOT NULL, ended REAL,          -- unix seconds; ended NULL = still running or killed
-    status TEXT NOT NULL,                       -- running | finished | failed | interrupted
+    status TEXT NOT NULL,                       -- running | finished | failed | interrupted | incomplete
     exit_code INTEGER, error TEXT,
+    signal TEXT,                                -- SIGTERM | SIGINT | SIGHUP when one interrupted the run
     python TEXT, numpy TEXT, glassgrad TEXT, schema_version INTEGER NOT NULL,
     stats TEXT NOT NULL, record_first INTEGER, sample_every INTEGER,
-    dropped INTEGER NOT NULL DEFAULT 0,         -- events the bounded buffer had to drop
-    heartbeat REAL                              -- last commit time: a stale heartbeat and no end = killed
+    sampling TEXT,                              -- auto | every N
+    dropped INTEGER NOT NULL DEFAULT 0,         -- rows lost (buffer full or writer failure)
+    writer_error TEXT,                          -- the first failure inside the writer
+    heartbeat REAL,                             -- last commit time: a stale heartbeat and no end = killed
+    host TEXT,
+    group_id TEXT,                              -- shared by the stores of one program's processes
+    parent TEXT,                                -- name of the parent process's store, if any
+    parent_pid INTEGER,
+    named INTEGER NOT NULL DEFAULT 0            -- 1: the user named this path (never pruned)
 );
 
 CREATE TABLE IF NOT EXISTS sources (
-    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER, mtime REAL
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER, mtime REAL,
+    text TEXT                                   -- the file's content (UTF-8, up to 1 MiB)
 );
 
 CREATE TABLE IF NOT EXISTS iterations (
     iter INTEGER PRIMARY KEY, started REAL, ended REAL, loss REAL,
     recorded INTEGER NOT NULL,                  -- 1: every op of it is in the store; 0: summary only
-    n_ops INTEGER NOT NULL DEFAULT 0, n_backward INTEGER NOT NULL DEFAULT 0,
-    forward_ns INTEGER NOT NULL DEFAULT 0, backward_ns INTEGER NOT NULL DEFAULT 0,
-    anomalies INTEGER NOT NULL DEFAULT 0
+    reason TEXT,                                -- why (not) recorded: first | auto | interval | anomaly
+                                                -- | sampled out | backlog
+    n_ops INTEGER, n_backward INTEGER,          -- counts and times: NULL where the recorder
+    forward_ns INTEGER, backward_ns INTEGER,    -- skipped the iteration's ops (not recorded)
+    anomalies INTEGER NOT NULL DEFAULT 0,
+    dropped INTEGER NOT NULL DEFAULT 0,         -- rows of this iteration the buffer dropped
+    optimizer TEXT, lr REAL                     -- the first optimizer step's class and first group's lr
 );
 
 -- one row per forward op; seq is the op's sequence number (also its graph node id when it
@@ -73,10 +88,6 @@ CREATE TABLE IF NOT EXISTS modules (
     first INTEGER NOT NULL, last INTEGER NOT NULL, t_start REAL, duration_ns INTEGER
 );
 CREATE INDEX IF NOT EXISTS modules_by_iter ON modules (iter, first);
-
-CREATE TABLE IF NOT EXISTS steps (
-    id INTEGER PRIMARY KEY, iter INTEGER NOT NULL, optimizer TEXT, lr REAL, t REAL
-);
 
 CREATE TABLE IF NOT EXISTS anomalies (
     id INTEGER PRIMARY KEY, iter INTEGER NOT NULL, phase TEXT NOT NULL,  -- forward | backward
