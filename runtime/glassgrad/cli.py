@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import runpy
+import sqlite3
 import sys
 import time
 import traceback
@@ -100,6 +101,9 @@ def _runs(args: argparse.Namespace) -> int:
     from .runs import list_runs
 
     runs = list_runs(args.root)
+    # the stores of one program together, parent first
+    order = {i.group_id or i.path: n for n, i in reversed(list(enumerate(runs)))}
+    runs.sort(key=lambda i: (order[i.group_id or i.path], i.parent is not None, -i.started))
     if args.json:
         print(json.dumps([r.to_dict() for r in runs], indent=2))
         return 0
@@ -110,12 +114,16 @@ def _runs(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"runs in {args.root}")
-    for col in ("name", "status", "started", "iterations", "dropped", "command"):
+    for col in ("name", "status", "started", "iterations (recorded)", "dropped", "command"):
         table.add_column(col, overflow="fold")
     for r in runs:
-        color = {"finished": "green", "failed": "red", "incomplete": "yellow"}.get(r.status, "")
-        table.add_row(r.name, f"[{color}]{r.status}[/]" if color else r.status, _ago(r.started),
-                      str(r.iterations), str(r.dropped), r.command or "")
+        color = {"finished": "green", "failed": "red", "incomplete": "yellow",
+                 "interrupted": "yellow"}.get(r.status, "")
+        status = r.status + (f" ({r.signal})" if r.signal else "")
+        name = r.name if r.parent is None else f"└ {r.name}"  # a child process's store
+        table.add_row(name, f"[{color}]{status}[/]" if color else status, _ago(r.started),
+                      f"{r.iterations} ({r.recorded_iterations})", str(r.dropped),
+                      r.command or "")
     Console().print(table)
     return 0
 
@@ -129,7 +137,11 @@ def _show(args: argparse.Namespace) -> int:
         print(f"glassgrad show: {e}", file=sys.stderr)
         return 1
     with run:
-        summary = run.summary(args.top)
+        try:
+            summary = run.summary(args.top)
+        except sqlite3.Error as e:  # damaged, or cut short before its tables were written
+            print(f"glassgrad show: cannot read {run.path}: {e}", file=sys.stderr)
+            return 1
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
         return 0
@@ -151,17 +163,24 @@ def _print_summary(s: dict[str, Any]) -> None:
 
     con = Console(soft_wrap=True)  # never break a file:line across lines (terminals wrap)
     r = s["run"]
-    con.print(f"[bold]{r['name']}[/]  {r['status']}  {r['command'] or ''}")
+    status = r["status"] + (f" by {r['signal']}" if r.get("signal") else "")
+    con.print(f"[bold]{r['name']}[/]  {status}  {r['command'] or ''}")
+    if r.get("parent"):
+        con.print(f"started by {r['parent']} (pid {r['parent_pid']})")
     con.print(f"started {_ago(r['started'])}, ended {_ago(r['ended'])}, "
               f"exit code {r['exit_code']}, stats {r['stats']}")
     loss = ("-" if s["first_loss"] is None else
             f"{s['first_loss']:.4g} -> {s['last_loss']:.4g}")
-    con.print(f"iterations {s['iterations']} ({s['recorded_iterations']} recorded), "
-              f"loss {loss}, ops {s['ops']}, graph nodes "
-              f"{s['graph_nodes']}, dropped events "
+    reasons = ", ".join(f"{n} {why}" for why, n in sorted(
+        s.get("iteration_reasons", {}).items(), key=lambda kv: -kv[1]) if why)
+    con.print(f"iterations {s['iterations']} ({s['recorded_iterations']} recorded in full"
+              f"{'; ' + reasons if reasons else ''}; sampling {r.get('sampling') or '-'})")
+    con.print(f"loss {loss}, ops recorded {s['ops']}, graph nodes {s['graph_nodes']}, rows dropped "
               f"{s['dropped_events']}")
     if r["error"]:
         con.print(f"[red]error: {r['error']}[/]")
+    if r.get("writer_error"):
+        con.print(f"[red]writer error: {r['writer_error']}[/]")
     table = Table(title="top ops by time (recorded iterations)")
     for col in ("op", "where", "module", "count", "forward ms", "backward ms"):
         table.add_column(col)
@@ -170,6 +189,14 @@ def _print_summary(s: dict[str, Any]) -> None:
         table.add_row(op["op"], where, op["module"] or "", str(op["count"]),
                       f"{op['forward_ns'] / 1e6:.3f}", f"{op['backward_ns'] / 1e6:.3f}")
     con.print(table)
+    if s.get("top_modules"):
+        mods = Table(title="top modules by time (an op counts for its innermost module)")
+        for col in ("module", "ops", "forward ms", "backward ms"):
+            mods.add_column(col)
+        for m in s["top_modules"]:
+            mods.add_row(m["module"], str(m["ops"]), f"{m['forward_ns'] / 1e6:.3f}",
+                         f"{m['backward_ns'] / 1e6:.3f}")
+        con.print(mods)
     for a in s["anomalies"][:10]:
         con.print(f"[yellow]anomaly[/] iteration {a['iter']} {a['phase']}: {a['message']}")
     for e in s["errors"][:10]:

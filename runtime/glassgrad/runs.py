@@ -9,6 +9,7 @@ fast on stores of millions of ops (benchmarks/bench_store_reads.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -23,6 +24,8 @@ __all__ = ["RunInfo", "Run", "RunStoreError", "list_runs", "open_run", "SCHEMA_V
            "STALE_SECONDS"]
 
 OLDEST_SCHEMA = 1
+_OP_COLS = ("seq", "iter", "op", "has_node", "file", "line", "func", "module", "thread",
+            "t_start", "duration_ns", "output")
 _TENSOR_COLS = ("shape", "dtype", "device", "requires_grad", "min", "max", "mean", "std",
                 "norm", "nan", "inf")
 
@@ -84,6 +87,12 @@ _V1_VIEWS = (
        (SELECT lr FROM main.steps s WHERE s.iter = i.iter ORDER BY id LIMIT 1) AS lr
        FROM main.iterations i""",
     "CREATE TEMP VIEW sources AS SELECT *, NULL AS text FROM main.sources",
+    """CREATE TEMP VIEW op_stats AS SELECT o.op, COALESCE(o.file, '') AS file, o.line,
+       COALESCE(o.module, '') AS module, COUNT(*) AS count, SUM(o.duration_ns) AS forward_ns,
+       COALESCE(SUM(b.duration_ns), 0) AS backward_ns, COUNT(DISTINCT o.iter) AS iterations,
+       MIN(o.iter) AS first_iter, MAX(o.iter) AS last_iter
+       FROM main.ops o LEFT JOIN main.backward b ON b.node = o.seq
+       GROUP BY o.op, o.file, o.line, o.module""",
 )
 
 
@@ -207,23 +216,27 @@ class Run:
             if row[0] is None:
                 return []
             iteration = row[0]
-        t_cols = ", ".join(f"t.{c} AS t_{c}" for c in _TENSOR_COLS)
-        g_cols = ", ".join(f"g.{c} AS g_{c}" for c in _TENSOR_COLS)
-        rows = self.db.execute(
-            f"SELECT o.*, {t_cols}, {g_cols}, g.id AS g_id, b.duration_ns AS backward_ns"
-            " FROM ops o"
+        t_cols = ", ".join(f"t.{c}" for c in _TENSOR_COLS)
+        g_cols = ", ".join(f"g.{c}" for c in _TENSOR_COLS)
+        cur = self.db.execute(
+            f"SELECT o.*, b.duration_ns, g.id, {t_cols}, {g_cols} FROM ops o"
             " LEFT JOIN tensors t ON t.id = o.output AND t.iter = o.iter AND t.kind = 'value'"
             " LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
             " LEFT JOIN tensors g ON g.id = json_extract(b.grad_output, '$[0]')"
             "   AND g.iter = o.iter AND g.kind = 'grad'"
             " WHERE o.file = ? AND o.line = ? AND o.iter = ? ORDER BY o.seq",
             (file, line, iteration))
+        cur.row_factory = None
+        n = len(_OP_COLS)
+        k = len(_TENSOR_COLS)
         out = []
-        for r in rows:
-            d = dict(r)
-            op = {k: v for k, v in d.items() if not k.startswith(("t_", "g_"))}
-            op["tensor"] = _prefixed(d, "t_", op["output"], iteration, "value")
-            op["grad"] = _prefixed(d, "g_", d["g_id"], iteration, "grad")
+        for r in cur:
+            op = dict(zip(_OP_COLS, r))
+            op["backward_ns"] = r[n]
+            t, g = r[n + 2:n + 2 + k], r[n + 2 + k:]
+            op["tensor"] = None if t[0] is None else _tensor_dict(op["output"], iteration,
+                                                                  "value", t)
+            op["grad"] = None if g[0] is None else _tensor_dict(r[n + 1], iteration, "grad", g)
             out.append(op)
         return out
 
@@ -256,10 +269,10 @@ class Run:
     def graph(self, iteration: int | None = None) -> dict[str, Any]:
         """Nodes (ops with their output tensors and backward times) and edges of one
         iteration's graph, and the leaves (inputs no op of the iteration made)."""
-        if iteration is None:
-            row = self.db.execute("SELECT MAX(iter) FROM iterations WHERE recorded = 1"
-                                  ).fetchone()
-            iteration = row[0] if row[0] is not None else 0
+        if iteration is None:  # the newest iteration with graph nodes
+            row = self.db.execute("SELECT iter FROM ops WHERE has_node = 1 ORDER BY seq DESC"
+                                  " LIMIT 1").fetchone()
+            iteration = row[0] if row is not None else 0
         t_cols = ", ".join(f"t.{c} AS t_{c}" for c in _TENSOR_COLS)
         cur = self.db.execute(
             f"SELECT o.*, {t_cols}, b.duration_ns AS backward_ns FROM ops o"
@@ -307,38 +320,41 @@ class Run:
 
     def top_ops(self, n: int = 10, iteration: int | None = None) -> list[dict[str, Any]]:
         """The op call sites (per module) that took the most time, forward and backward,
-        over the recorded iterations (or one)."""
-        where, args = ("WHERE o.iter = ?", (iteration,)) if iteration is not None else ("", ())
+        over the recorded iterations (kept up to date by the writer: fast on any store), or
+        in one iteration."""
+        if iteration is None:
+            rows = self._rows(
+                "SELECT op, file, line, module, count, forward_ns, backward_ns,"
+                " forward_ns + backward_ns AS total_ns, iterations FROM op_stats"
+                " ORDER BY total_ns DESC LIMIT ?", (n,))
+            for r in rows:
+                r["file"], r["module"] = r["file"] or None, r["module"] or None
+            return rows
         return self._rows(
             "SELECT o.op, o.file, o.line, o.module, COUNT(*) AS count,"
             " SUM(o.duration_ns) AS forward_ns, COALESCE(SUM(b.duration_ns), 0) AS backward_ns,"
-            " SUM(o.duration_ns) + COALESCE(SUM(b.duration_ns), 0) AS total_ns"
-            " FROM ops o LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
-            f" {where} GROUP BY o.op, o.file, o.line, o.module ORDER BY total_ns DESC LIMIT ?",
-            args + (n,))
+            " SUM(o.duration_ns) + COALESCE(SUM(b.duration_ns), 0) AS total_ns,"
+            " 1 AS iterations FROM ops o LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
+            " WHERE o.iter = ? GROUP BY o.op, o.file, o.line, o.module ORDER BY total_ns DESC"
+            " LIMIT ?", (iteration, n))
 
-    def top_modules(self, n: int = 10, iteration: int | None = None) -> list[dict[str, Any]]:
-        """The ``nn.Module`` paths whose own ops took the most time, forward and backward
-        (an op counts for the innermost module it ran in)."""
-        where = "WHERE o.module IS NOT NULL" + (" AND o.iter = ?" if iteration is not None
-                                                else "")
-        args = (iteration,) if iteration is not None else ()
+    def top_modules(self, n: int = 10) -> list[dict[str, Any]]:
+        """The ``nn.Module`` paths whose own ops took the most time, forward and backward,
+        over the recorded iterations (an op counts for the innermost module it ran in)."""
         return self._rows(
-            "SELECT o.module, COUNT(*) AS ops, COUNT(DISTINCT o.iter) AS iterations,"
-            " SUM(o.duration_ns) AS forward_ns, COALESCE(SUM(b.duration_ns), 0) AS backward_ns,"
-            " SUM(o.duration_ns) + COALESCE(SUM(b.duration_ns), 0) AS total_ns"
-            " FROM ops o LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
-            f" {where} GROUP BY o.module ORDER BY total_ns DESC LIMIT ?", args + (n,))
+            "SELECT module, SUM(count) AS ops, MAX(iterations) AS iterations,"
+            " SUM(forward_ns) AS forward_ns, SUM(backward_ns) AS backward_ns,"
+            " SUM(forward_ns + backward_ns) AS total_ns FROM op_stats WHERE module != ''"
+            " GROUP BY module ORDER BY total_ns DESC LIMIT ?", (n,))
 
     def line_times(self, file: str) -> dict[int, dict[str, float]]:
-        """Mean forward and backward time per line of ``file`` over recorded iterations."""
+        """Mean forward and backward time per line of ``file`` per recorded iteration that
+        ran it."""
         rows = self.db.execute(
-            "SELECT o.line, COUNT(DISTINCT o.iter), SUM(o.duration_ns),"
-            " COALESCE(SUM(b.duration_ns), 0) FROM ops o"
-            " LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
-            " WHERE o.file = ? GROUP BY o.line", (file,))
+            "SELECT line, MAX(iterations), SUM(forward_ns), SUM(backward_ns) FROM op_stats"
+            " WHERE file = ? GROUP BY line", (file,))
         return {line: {"forward_ns": f / its, "backward_ns": b / its}
-                for line, its, f, b in rows}
+                for line, its, f, b in rows if its}
 
     def modules(self, iteration: int | None = None) -> list[dict[str, Any]]:
         """nn.Module calls (path, type, time) of recorded iterations; the ops with
@@ -377,18 +393,18 @@ class Run:
         for table in ("ops", "edges", "tensors", "backward", "modules", "anomalies",
                       "errors"):
             after = cur.get(table, 0)
-            rows = self.db.execute(f"SELECT rowid AS _rowid, * FROM {table} WHERE rowid > ?"
-                                   " ORDER BY rowid LIMIT ?", (after, limit)).fetchall()
+            c = self.db.execute(f"SELECT rowid, * FROM {table} WHERE rowid > ?"
+                                " ORDER BY rowid LIMIT ?", (after, limit))
+            c.row_factory = None
+            rows = c.fetchall()
             if rows:
-                cur[table] = rows[-1]["_rowid"]
+                cur[table] = rows[-1][0]
                 more |= len(rows) == limit
-            items = []
-            for r in rows:
-                d = dict(r)
-                del d["_rowid"]
-                if table == "tensors":
-                    d["shape"] = tuple(json.loads(d["shape"]))
-                items.append(d)
+            names = [d[0] for d in c.description][1:]
+            items = [dict(zip(names, r[1:])) for r in rows]
+            if table == "tensors":
+                for d in items:
+                    d["shape"] = _shape(d["shape"])
             out[table] = items
         out["info"] = self.info
         out["cursor"] = cur
@@ -403,8 +419,8 @@ class Run:
             " (SELECT loss FROM iterations WHERE loss IS NOT NULL ORDER BY iter DESC LIMIT 1)"
             ).fetchone()
         graph_size = self.db.execute(
-            "SELECT COUNT(*) FROM ops WHERE has_node = 1 AND iter = (SELECT MAX(iter) FROM ops"
-            " WHERE has_node = 1)").fetchone()[0]
+            "SELECT COUNT(*) FROM ops WHERE has_node = 1 AND iter = (SELECT iter FROM ops"
+            " WHERE has_node = 1 ORDER BY seq DESC LIMIT 1)").fetchone()[0]
         reasons = {r[0]: r[1] for r in self.db.execute(
             "SELECT reason, COUNT(*) FROM iterations GROUP BY reason")}
         return {
@@ -422,10 +438,16 @@ class Run:
         }
 
 
+@functools.lru_cache(maxsize=4096)
+def _shape(text: str) -> tuple[int, ...]:
+    """A stored shape (JSON list) as a tuple; a run has few distinct shapes, so cache them."""
+    return tuple(json.loads(text))
+
+
 def _tensor_dict(tid: int, iteration: int, kind: str, values: tuple) -> dict[str, Any]:
     d = dict(zip(_TENSOR_COLS, values))
-    d["shape"] = tuple(json.loads(d["shape"]))
-    d.update(id=tid, iter=iteration, kind=kind)
+    d["shape"] = _shape(d["shape"])
+    d["id"], d["iter"], d["kind"] = tid, iteration, kind
     return d
 
 
@@ -440,7 +462,7 @@ def _tensor_row(row: Any) -> dict[str, Any] | None:
     if row is None:
         return None
     d = dict(row)
-    d["shape"] = tuple(json.loads(d["shape"]))
+    d["shape"] = _shape(d["shape"])
     return d
 
 

@@ -457,3 +457,32 @@ def test_changes_follow_a_live_run_from_a_cursor(tmp_path):
         assert [i["iter"] for i in step2["iterations"]] == [0, 1]  # 0 ended meanwhile
         assert reader.changes(step2["cursor"])["ops"] == []
         reader.close()
+
+
+def test_call_site_totals_kept_by_the_writer_match_the_ops(tmp_path):
+    gg.manual_seed(0)
+    model = gg.nn.Sequential(gg.nn.Linear(3, 4), gg.nn.ReLU(), gg.nn.Linear(4, 2))
+    opt = gg.optim.SGD(model.parameters(), lr=0.1)
+    with gg.record(record_first=3, sample_every=2) as rec:
+        for _ in range(8):
+            loss = model(gg.randn(5, 3)).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            rec.flush()  # several commits: totals add up across batches
+    with runs.open_run() as run:
+        direct = {(r["op"], r["file"], r["line"], r["module"]): r for r in run._rows(
+            "SELECT o.op, o.file, o.line, o.module, COUNT(*) AS count,"
+            " SUM(o.duration_ns) AS forward_ns, COALESCE(SUM(b.duration_ns), 0) AS backward_ns,"
+            " COUNT(DISTINCT o.iter) AS iterations FROM ops o LEFT JOIN backward b"
+            " ON b.node = o.seq GROUP BY o.op, o.file, o.line, o.module")}
+        kept = run.top_ops(1000)
+        assert len(kept) == len(direct)
+        for r in kept:
+            d = direct[(r["op"], r["file"], r["line"], r["module"])]
+            assert (r["count"], r["forward_ns"], r["backward_ns"], r["iterations"]) == \
+                (d["count"], d["forward_ns"], d["backward_ns"], d["iterations"])
+        modules = {m["module"]: m for m in run.top_modules(10)}
+        assert set(modules) == {"Sequential.0", "Sequential.1", "Sequential.2"}
+        assert all(m["backward_ns"] > 0 for m in modules.values())
+        assert run.top_ops(5, iteration=0)[0]["iterations"] == 1

@@ -102,3 +102,15 @@ CREATE TABLE IF NOT EXISTS errors (
     module TEXT, type TEXT NOT NULL, message TEXT NOT NULL, traceback TEXT, t REAL
 );
 CREATE INDEX IF NOT EXISTS errors_by_line ON errors (file, line);
+
+-- time per op call site and module over the recorded iterations, kept up to date by the writer
+-- as rows arrive (top ops, top modules and line times read it: fast on any store size). NULL
+-- file and module are stored as '' (a NULL would never match in the primary key).
+CREATE TABLE IF NOT EXISTS op_stats (
+    op TEXT NOT NULL, file TEXT NOT NULL, line INTEGER, module TEXT NOT NULL,
+    count INTEGER NOT NULL, forward_ns INTEGER NOT NULL, backward_ns INTEGER NOT NULL,
+    iterations INTEGER NOT NULL,                -- recorded iterations that ran it
+    first_iter INTEGER, last_iter INTEGER,
+    PRIMARY KEY (op, file, line, module)
+);
+CREATE INDEX IF NOT EXISTS op_stats_by_file ON op_stats (file, line);

@@ -107,6 +107,7 @@ class Writer:
         conn = self.conn
         try:
             conn.execute("BEGIN")
+            _op_stats(conn, pending.get("ops", ()), pending.get("backward", ()))
             for table, rows in pending.items():
                 if table == "_run":
                     for values in rows:
@@ -166,6 +167,37 @@ class Writer:
             except UnicodeDecodeError:
                 pass
         return (path, hashlib.sha256(data).hexdigest(), st.st_size, st.st_mtime, text)
+
+
+_OP_STATS = ("INSERT INTO op_stats VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+             " count = count + excluded.count, forward_ns = forward_ns + excluded.forward_ns,"
+             " backward_ns = backward_ns + excluded.backward_ns,"
+             " iterations = iterations + excluded.iterations"
+             "   - (excluded.first_iter <= last_iter),"  # an iteration counted by a batch before
+             " last_iter = max(last_iter, excluded.last_iter)")
+
+
+def _op_stats(conn: sqlite3.Connection, ops: list, backward: list) -> None:
+    """Add a batch's ops and backward nodes to the per call site totals."""
+    agg: dict[tuple, list] = {}
+    for r in ops:  # (seq, iter, op, has_node, file, line, func, module, thread, t, dur, out)
+        key = (r[2], r[4] or "", r[5], r[7] or "")
+        a = agg.get(key)
+        if a is None:
+            a = agg[key] = [0, 0, 0, set()]
+        a[0] += 1
+        a[1] += r[10] or 0
+        a[3].add(r[1])
+    for r in backward:  # (id, iter, node, op, file, line, func, module, t, dur, gout, gin)
+        key = (r[3], r[4] or "", r[5], r[7] or "")
+        a = agg.get(key)
+        if a is None:
+            a = agg[key] = [0, 0, 0, set()]
+        a[2] += r[9] or 0
+        a[3].add(r[1])
+    if agg:
+        conn.executemany(_OP_STATS, [(*k, n, f, b, len(its), min(its), max(its))
+                                     for k, (n, f, b, its) in agg.items()])
 
 
 def _script(conn: sqlite3.Connection, schema: str) -> None:
