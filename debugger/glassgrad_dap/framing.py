@@ -62,10 +62,11 @@ class MessageReader:
         self._buf = bytearray()
 
     def read(self) -> Any:
-        """The next message's JSON value, or None at end of stream between messages."""
+        """The next message's JSON value (any JSON, ``null`` too); EOFError at the end of
+        the stream between messages."""
         length = self._headers()
         if length is None:
-            return None
+            raise EOFError
         return parse_body(self._body(length), self.limits.max_depth)
 
     # header section ---------------------------------------------------------------------
@@ -92,15 +93,12 @@ class MessageReader:
                 raise FramingError(f"not a DAP header: {_show(line)} (DAP sends "
                                    "'Content-Length: N' and a blank line)", True)
             if name == b"content-length":
-                n = _content_length(value.strip())
+                n = _content_length(value.strip(), self.limits.max_body)
                 if length is not None and n != length:
                     raise FramingError("two different Content-Length headers", True)
                 length = n
         if length is None:
             raise FramingError("a header section without Content-Length", True)
-        if length > self.limits.max_body:
-            raise FramingError(f"Content-Length {length} is over the limit of "
-                               f"{self.limits.max_body} bytes", True)
         return length
 
     def _line(self, at_start: bool) -> bytes | None:
@@ -144,9 +142,12 @@ class MessageReader:
         return bytes(body)
 
 
-def _content_length(value: bytes) -> int:
-    if not value.isdigit() or len(value) > 12:  # digits only: no sign, no spaces, no 1e9
+def _content_length(value: bytes, limit: int) -> int:
+    if not value.isdigit():  # digits only: no sign, no spaces, no 1e9, no 0x10
         raise FramingError(f"bad Content-Length: {_show(value)}", True)
+    if len(value) > 15 or int(value) > limit:  # never parse a thousand digits
+        raise FramingError(f"Content-Length {_show(value) if len(value) > 15 else int(value)} "
+                           f"is over the limit of {limit} bytes", True)
     return int(value)
 
 

@@ -15,14 +15,30 @@ from .auth import without_token
 
 
 class MessageLog:
-    """Every message in and out, one JSON line each (``--log-dir``); tokens are left out."""
+    """Every message in and out, one JSON line each (``--log-dir``); tokens are left out.
 
-    def __init__(self, path: str | None) -> None:
-        self._f = open(path, "a", encoding="utf-8") if path else None
+    ``deferred``: lines wait in memory until :meth:`start` (a connection that passed the
+    gate), and are dropped if it never comes, so that refused connections make no files."""
+
+    HELD = 16
+
+    def __init__(self, path: str | None, deferred: bool = False) -> None:
+        self._path = path
+        self._f = open(path, "a", encoding="utf-8") if path and not deferred else None
+        self._held: list[str] | None = [] if path and deferred else None
         self._lock = threading.Lock()
 
+    def start(self) -> None:
+        with self._lock:
+            if self._held is None:
+                return
+            self._f = open(self._path, "a", encoding="utf-8")
+            self._f.writelines(line + "\n" for line in self._held)
+            self._f.flush()
+            self._held = None
+
     def write(self, direction: str, message: Any) -> None:
-        if self._f is None:
+        if self._f is None and self._held is None:
             return
         if isinstance(message, dict):
             message = without_token(message)
@@ -32,14 +48,19 @@ class MessageLog:
             line = json.dumps({"t": round(time.time(), 4), "dir": direction,
                                "msg": repr(message)[:2000]})
         with self._lock:
-            if self._f.closed:
+            if self._held is not None:
+                if len(self._held) < self.HELD:
+                    self._held.append(line)
+                return
+            if self._f is None or self._f.closed:
                 return
             self._f.write(line + "\n")
             self._f.flush()
 
     def close(self) -> None:
-        if self._f is not None:
-            with self._lock:
+        with self._lock:
+            self._held = None
+            if self._f is not None:
                 self._f.close()
 
 

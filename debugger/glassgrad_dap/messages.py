@@ -61,7 +61,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {"glassgrad/tensor": ("expression",)}
 def message_problem(msg: Any) -> str | None:
     """Why ``msg`` is not a DAP message (a request, response or event with its fields)."""
     if not isinstance(msg, dict):
-        return f"a message is a JSON object, not {_kind(msg)}"
+        return f"a message is a JSON object, not {'null' if msg is None else _kind(msg)}"
     kind = msg.get("type")
     if not _int(msg.get("seq")):
         return f"'seq' is {_kind(msg.get('seq'))}, not an integer"

@@ -40,6 +40,8 @@ class Peer:
             while not self.stopping:
                 try:
                     msg = reader.read()
+                except EOFError:
+                    break
                 except FramingError as e:
                     self.log.write(f"{self.name}!", e.reason)
                     self.on_invalid(e)
@@ -50,8 +52,6 @@ class Peer:
                     self.on_invalid(FramingError(str(e), True))
                     break
                 except (OSError, ValueError):  # the connection went away
-                    break
-                if msg is None:
                     break
                 self.log.write(f"{self.name}>", msg)
                 self.on_message(msg)

@@ -211,7 +211,16 @@ def serve_socket(args: argparse.Namespace) -> int:
     path = args.socket or os.path.join(runfiles.private_dir(), f"dap-{os.getpid()}.sock")
     path = os.path.abspath(path)
     runfiles.check_private_parent(path)
-    runfiles.remove_own(path)
+    if os.path.exists(path):
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(path)
+        except OSError:
+            runfiles.remove_own(path)  # a socket nobody listens on any more
+        else:
+            raise OSError(f"{path}: another adapter is listening there")
+        finally:
+            probe.close()
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old = os.umask(0o177)  # the socket is born 0600
     try:

@@ -47,10 +47,12 @@ class Session:
                  debugpy_command: list[str] | None = None) -> None:
         name = f"session-{os.getpid()}-{id(self):x}"
         self.log_dir, self.debugpy_command = log_dir, debugpy_command
-        self.log = MessageLog(os.path.join(log_dir, name + ".jsonl") if log_dir else None)
+        gate = gate or Gate(None)
+        self.log = MessageLog(os.path.join(log_dir, name + ".jsonl") if log_dir else None,
+                              deferred=gate.needs_token)
         self.diagnostics = diagnostics or Diagnostics(log_dir)
         self.transport = ide
-        self.dispatcher = Dispatcher(self, gate or Gate(None), self.handlers(),
+        self.dispatcher = Dispatcher(self, gate, self.handlers(),
                                      self.custom_handlers(), self.diagnostics, ide.name)
         self.ide = Peer("ide", ide, limits or Limits(), self._from_ide, self._ide_invalid,
                         self._ide_closed, self.log)
@@ -98,6 +100,7 @@ class Session:
     def open(self) -> None:
         """Start debugpy's adapter: only once the client has passed the gate."""
         self.transport.authenticated()
+        self.log.start()
         cmd = list(self.debugpy_command or [sys.executable, "-m", "debugpy.adapter"])
         if self.log_dir:
             cmd += ["--log-dir", self.log_dir]

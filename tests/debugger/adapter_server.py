@@ -144,10 +144,11 @@ class AdapterServer:
                 pass
         return out
 
-    def settle(self, threads: int, timeout: float = TIMEOUT) -> None:
-        """Wait until the adapter is back to ``threads`` threads and no child process."""
+    def settle(self, threads: int, children: int = 0, timeout: float = TIMEOUT) -> None:
+        """Wait until the adapter is back to ``threads`` threads and ``children`` child
+        processes."""
         deadline = time.monotonic() + timeout
-        while self.threads() > threads or self.children():
+        while self.threads() > threads or len(self.children()) > children:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.threads()} threads (expected {threads}), "
                                      f"children {self.children()}")

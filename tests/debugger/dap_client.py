@@ -41,14 +41,15 @@ class DAPClient:
     ``--port``/``--socket`` adapter, presenting ``token`` in ``initialize``."""
 
     def __init__(self, command: list[str] | None = None, log_dir: str | None = None,
-                 sock: socket.socket | None = None, token: str | None = None) -> None:
+                 sock: socket.socket | None = None, token: str | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.sock, self.token = sock, token
         if sock is None:
             cmd = command or [sys.executable, "-m", "glassgrad.cli", "dap"]
             if log_dir:
                 cmd += ["--log-dir", log_dir]
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE)
+                                         stderr=subprocess.PIPE, env=env)
             self._in, self._out = self.proc.stdout, self.proc.stdin
         else:
             self.proc = None
@@ -121,6 +122,23 @@ class DAPClient:
                      "arguments": arguments or {}})
         return seq
 
+    def send_message(self, message: dict) -> int | None:
+        """Send ``message`` as it is (any fields, any types); returns the seq to await a
+        response for when it has an integer one."""
+        seq = message.get("seq")
+        if isinstance(seq, int) and not isinstance(seq, bool):
+            with self._lock:
+                self._responses.setdefault(seq, queue.Queue())
+        else:
+            seq = None
+        body = json.dumps(message).encode()
+        self.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        return seq
+
+    def send_raw(self, data: bytes) -> None:
+        self._out.write(data)
+        self._out.flush()
+
     def response(self, seq: int, timeout: float = TIMEOUT, check: bool = True) -> dict:
         try:
             msg = self._responses[seq].get(timeout=timeout)
@@ -163,6 +181,16 @@ class DAPClient:
                 left = deadline - time.monotonic()
                 if left <= 0 or self.closed:
                     raise DAPError(f"no stop or end in {timeout}s")
+                self._events_cv.wait(left)
+
+    def wait_closed(self, timeout: float = TIMEOUT) -> None:
+        """Until the adapter has closed the connection."""
+        deadline = time.monotonic() + timeout
+        with self._events_cv:
+            while not self.closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DAPError(f"the adapter kept the connection open {timeout}s")
                 self._events_cv.wait(left)
 
     def output(self, category: str = "stdout") -> str:

@@ -83,12 +83,16 @@ def test_the_token_opens_a_session_that_debugs_end_to_end(tmp_path):
 def test_the_token_never_reaches_debugpy_or_the_logs(tmp_path):
     logs = tmp_path / "logs"
     with AdapterServer(str(tmp_path), "--log-dir", str(logs)) as server:
+        for _ in range(3):  # refused: a line in glassgrad-dap.log, no files of their own
+            server.exchange(frame(initialize(glassgradToken="wrong" * 8)))
         with server.client() as dap:
             dap.initialize()
         token = server.token
-    texts = [p.read_text(errors="replace") for p in logs.iterdir() if p.is_file()]
-    assert any("initialize" in t for t in texts)
-    assert not any(token in t for t in texts)
+    texts = {p.name: p.read_text(errors="replace") for p in logs.iterdir() if p.is_file()}
+    sessions = [n for n in texts if n.startswith("session-") and n.endswith(".jsonl")]
+    assert len(sessions) == 1 and '"initialize"' in texts[sessions[0]]
+    assert texts["glassgrad-dap.log"].count("wrong arguments.glassgradToken") == 3
+    assert not any(token in t for t in texts.values())
 
 
 def test_token_from_the_environment_or_a_private_file(tmp_path):
@@ -139,6 +143,12 @@ def test_unix_socket_in_a_private_folder(tmp_path):
         with server.client() as dap:  # no token: the folder and the peer's uid are the proof
             assert dap.initialize()["success"]
     assert not path.exists()
+    with AdapterServer(str(tmp_path), str(path), socket_mode=True) as server:
+        busy = subprocess.run([sys.executable, "-m", "glassgrad.cli", "dap", "--socket",
+                               str(path)], capture_output=True, text=True, timeout=30)
+        assert busy.returncode != 0 and "another adapter is listening" in busy.stderr
+        with server.client() as dap:  # and the first one still serves
+            assert dap.initialize()["success"]
     folder.chmod(0o755)
     bad = subprocess.run([sys.executable, "-m", "glassgrad.cli", "dap", "--socket", str(path)],
                          capture_output=True, text=True, timeout=30)
