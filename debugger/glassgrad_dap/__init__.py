@@ -6,9 +6,15 @@ changing only what glassgrad adds: breakpoint modes (forward/backward/both), the
 exception filters, "my code" rules that hide the runtime, and the ``glassgrad/*`` custom
 requests and events. See docs/debugger.md.
 
-Layers: :mod:`.framing` (Content-Length framing), :mod:`.peer` (one DAP connection),
-:mod:`.core` (the DAP-free translations), :mod:`.session` (handlers named after DAP commands),
-:mod:`.probe` (what runs inside the debuggee), :mod:`.server` (command line, stdio/TCP).
+Layers: :mod:`.server` (command line; stdio, ``--port``, ``--socket``), :mod:`.transport`
+(bytes on a socket or pipes), :mod:`.framing` (Content-Length framing with limits),
+:mod:`.auth` (the ``--port`` token), :mod:`.runfiles` (private files: connection file,
+control files), :mod:`.peer` (one DAP connection), :mod:`.messages` (is it DAP, are the
+arguments of the right types), :mod:`.dispatch` (the IDE side: gate, one handler per
+command, every request answered), :mod:`.session` (session state and the handlers),
+:mod:`.custom` (``glassgrad/graph``, ``glassgrad/tensor``), :mod:`.core` (the DAP-free
+translations), :mod:`.probe` (what runs inside the debuggee), :mod:`.logs` (message logs
+and diagnostics).
 """
 
 __all__ = ["main"]

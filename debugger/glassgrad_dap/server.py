@@ -208,6 +208,8 @@ def serve_port(args: argparse.Namespace) -> int:
 
 
 def serve_socket(args: argparse.Namespace) -> int:
+    if not hasattr(socket, "AF_UNIX"):
+        raise OSError("--socket needs Unix sockets, which this platform lacks: use --port")
     path = args.socket or os.path.join(runfiles.private_dir(), f"dap-{os.getpid()}.sock")
     path = os.path.abspath(path)
     runfiles.check_private_parent(path)

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 from . import core, runfiles
 from .auth import Gate
+from .custom import CustomRequests, RequestError
 from .dispatch import Dispatcher
 from .framing import FramingError, Limits
 from .logs import Diagnostics, MessageLog
@@ -31,11 +32,6 @@ from .peer import Peer
 from .transport import StreamTransport, Transport
 
 TIMEOUT = 30.0
-PROBE = "__import__('glassgrad_dap.probe').probe"
-
-
-class RequestError(Exception):
-    pass
 
 
 class Session:
@@ -82,8 +78,8 @@ class Session:
 
     def custom_handlers(self) -> dict[str, Any]:
         """glassgrad's own requests: arguments in, response body out."""
-        return {"glassgrad/graph": self.on_glassgrad_graph,
-                "glassgrad/tensor": self.on_glassgrad_tensor}
+        custom = CustomRequests(self.request)
+        return {"glassgrad/graph": custom.graph, "glassgrad/tensor": custom.tensor}
 
     # lifecycle --------------------------------------------------------------------------------
     def run(self) -> None:
@@ -373,51 +369,3 @@ class Session:
             self.respond(msg, error=f"{msg.get('command')}: {e}")
         else:
             self.respond(msg, body)
-
-    def _frame_id(self, args: dict) -> int:
-        if isinstance(args.get("frameId"), int):
-            return args["frameId"]
-        thread = args.get("threadId")
-        if not isinstance(thread, int):
-            threads = self.request("threads").get("threads") or []
-            if not threads:
-                raise RequestError("no threads")
-            thread = threads[0]["id"]
-        frames = self.request("stackTrace", {"threadId": thread, "levels": 1}).get(
-            "stackFrames") or []
-        if not frames:
-            raise RequestError("the program is not paused")
-        return frames[0]["id"]
-
-    def _probe(self, frame_id: int, call: str) -> Any:
-        body = self.request("evaluate", {"expression": f"{PROBE}.{call}", "frameId": frame_id,
-                                         "context": "clipboard"})
-        result = body.get("result", "")
-        try:
-            return core.parse_evaluate_result(result)
-        except (ValueError, SyntaxError) as e:
-            raise RequestError(result or str(e)) from None
-
-    def on_glassgrad_graph(self, args: dict) -> dict:
-        return self._probe(self._frame_id(args), "graph(locals())")
-
-    def on_glassgrad_tensor(self, args: dict) -> dict:
-        expression = args.get("expression")
-        if not isinstance(expression, str) or not expression.strip():
-            raise RequestError("expression is required")
-        fmt = args.get("format", "json")
-        call = (f"tensor({expression!r}, globals(), locals(), "
-                f"{_literal(args.get('slice'))}, {int(args.get('maxElements', 10000))}, "
-                f"{fmt!r})")
-        return self._probe(self._frame_id(args), call)
-
-
-def _literal(index: Any) -> str:
-    """A slice argument (JSON: ints, nulls, [start, stop, step] lists) as a Python literal."""
-    if index is None:
-        return "None"
-    if not isinstance(index, list) or not all(
-            s is None or isinstance(s, int) or (isinstance(s, list) and len(s) <= 3 and all(
-                v is None or isinstance(v, int) for v in s)) for s in index):
-        raise RequestError("slice is a list of int, null or [start, stop, step] per dimension")
-    return repr(index)
