@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .recording.events import SCHEMA_VERSION
+from .recording.sketch import unpack as unpack_sketch
 from .recording.files import DEFAULT_ROOT, STALE_SECONDS, run_alive, sqlite_uri
 
 __all__ = ["RunInfo", "Run", "RunStoreError", "list_runs", "open_run", "SCHEMA_VERSION",
@@ -248,6 +249,21 @@ class Run:
             sql, args = sql + " AND iter = ?", args + (iteration,)
         row = self.db.execute(sql + " ORDER BY iter DESC LIMIT 1", args).fetchone()
         return _tensor_row(row)
+
+    def sketch(self, tensor_id: int, iteration: int | None = None,
+               kind: str = "value") -> dict[str, Any] | None:
+        """A tensor's recorded sketch (iterations recorded with statistics): ``hist`` and
+        ``edges``, ``thumb`` (2-D block means, leading dims as rows) and ``slices`` (rank >= 3:
+        the first 2-D slices), as NumPy arrays; None when none was recorded."""
+        sql = "SELECT * FROM sketches WHERE id = ? AND kind = ?"
+        args: tuple = (tensor_id, kind)
+        if iteration is not None:
+            sql, args = sql + " AND iter = ?", args + (iteration,)
+        try:
+            row = self.db.execute(sql + " ORDER BY iter DESC LIMIT 1", args).fetchone()
+        except sqlite3.OperationalError:  # a schema-1 store has no sketches
+            return None
+        return None if row is None else unpack_sketch(dict(row))
 
     def grad_of(self, tensor_id: int, iteration: int | None = None) -> dict[str, Any] | None:
         """The gradient recorded for a forward tensor (its node's grad_output, or a leaf's)."""

@@ -35,6 +35,7 @@ from .anomaly import AnomalyError, check_tensor
 from .events import SCHEMA_VERSION, IterationClock, Observer, uid
 from .files import DEFAULT_ROOT, new_store_path, prune
 from .sampling import Sampler
+from .sketch import sketch
 from .stats import NO_STATS, summarize
 from .store import StoreWriter
 
@@ -396,13 +397,16 @@ class Recorder(Observer):
         if key in self._seen and not again:
             return tid
         self._seen.add(key)
-        stats = summarize(t) if self._it.stats else NO_STATS
+        it = self._it
+        stats = summarize(t) if it.stats else NO_STATS
         shape = t._data.shape
         js = self._shapes.get(shape)
         if js is None:
             js = self._shapes[shape] = dumps(list(shape))
-        self.writer.put("tensors", (tid, self._it.index, kind, of, op_seq, None, js,
+        self.writer.put("tensors", (tid, it.index, kind, of, op_seq, None, js,
                                     t.dtype.name, str(t.device), int(t.requires_grad), *stats))
+        if it.stats and t._data.dtype in t._device.backend.floats:
+            self.writer.put("sketches", (tid, it.index, kind, *sketch(t)))
         return tid
 
     def _check(self, phase: str, t: Any, op: str, seq: int, site: Any, module: Any,

@@ -69,6 +69,18 @@ CREATE TABLE IF NOT EXISTS tensors (
     PRIMARY KEY (id, iter, kind)
 );
 CREATE INDEX IF NOT EXISTS tensors_by_op ON tensors (op_seq);
+
+-- a tensor's sketch (iterations recorded with statistics), for viewers without its values:
+-- counts of its finite values in `bins` equal bins over [lo, hi] (uint32), the tensor as a
+-- rows x cols matrix of block means (leading dims flattened into rows; float16, NaN where a
+-- block held no finite value), and for rank >= 3 the first n_slices matrices over the last
+-- two dims, each slice_rows x slice_cols. Blobs are little-endian. Huge tensors are sampled.
+CREATE TABLE IF NOT EXISTS sketches (
+    id INTEGER NOT NULL, iter INTEGER NOT NULL, kind TEXT NOT NULL,
+    lo REAL, hi REAL, hist BLOB, rows INTEGER, cols INTEGER, thumb BLOB,
+    slice_rows INTEGER, slice_cols INTEGER, slices BLOB, n_slices INTEGER, bins INTEGER,
+    PRIMARY KEY (id, iter, kind)
+);
 CREATE INDEX IF NOT EXISTS tensors_by_of ON tensors (of);
 
 -- one row per backward node run; node = the forward op's seq

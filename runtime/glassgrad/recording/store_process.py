@@ -46,7 +46,7 @@ MAX_PENDING = 50_000       # rows held before a commit is forced
 MAX_SOURCE = 1 << 20       # source text kept per file
 
 COLUMNS = {"ops": 12, "edges": 4, "tensors": 17, "backward": 12, "anomalies": 15,
-           "modules": 8, "errors": 11, "iterations": 14}
+           "modules": 8, "errors": 11, "iterations": 14, "sketches": 14}
 INSERT = {t: f"INSERT OR REPLACE INTO {t} VALUES ({', '.join('?' * n)})"
           for t, n in COLUMNS.items()}
 
