@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .recording.events import SCHEMA_VERSION
-from .recording.sketch import unpack as unpack_sketch
 from .recording.files import DEFAULT_ROOT, STALE_SECONDS, run_alive, sqlite_uri
+from .recording.sketch import unpack as unpack_sketch
 
 __all__ = ["RunInfo", "Run", "RunStoreError", "list_runs", "open_run", "SCHEMA_VERSION",
            "STALE_SECONDS"]
