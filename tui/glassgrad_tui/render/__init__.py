@@ -1,0 +1,1 @@
+"""Pure rendering helpers (graph drawings, heatmaps, histograms): data in, Rich Text out."""
