@@ -93,18 +93,25 @@ class Trainer(threading.Thread):
             time.sleep(0.002)
 
 
+def strict_json(text: str) -> object:
+    """Parse standard JSON only (no NaN, Infinity)."""
+    def refuse(name: str) -> None:
+        raise AssertionError(f"non-standard JSON: {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
 def _line(marker: str) -> int:
     return line_of(__file__, marker)
 
 
 @pytest.fixture()
 def server():
-    srv = LiveServer(queue_size=200).start()
+    srv = LiveServer(queue_size=5000).start()
     trainer = Trainer()
     trainer.start()
     yield srv, read_info(os.getpid()), trainer
     trainer.stop.set()
-    srv.rpc_resume(None)
+    srv.control.resume()
     trainer.join(10)
     srv.stop()
     assert not trainer.is_alive()
@@ -121,11 +128,13 @@ def test_info_file_is_private_and_auth_is_required(server):
         with pytest.raises(InvalidStatus) as e, connect(url, open_timeout=5, **kw):
             pass
         assert e.value.response.status_code == 401
-    with pytest.raises(InvalidStatus), connect(url + "/?token=nope", open_timeout=5):
-        pass
-    with connect(f"{url}/?token={info['token']}", open_timeout=5) as ws:  # query form works
-        ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "status"}))
-        assert json.loads(ws.recv(timeout=5))["result"]["pid"] == os.getpid()
+    for query in ("nope", info["token"]):  # a token in the URL is refused, even the right one
+        with pytest.raises(InvalidStatus) as e, connect(f"{url}/?token={query}", open_timeout=5):
+            pass
+        assert e.value.response.status_code == 401
+    c = Client(info)
+    assert c.call("status")["result"]["pid"] == os.getpid()
+    c.close()
     with pytest.raises(ValueError):
         LiveServer(host="0.0.0.0")
     assert trainer.is_alive()
@@ -149,6 +158,52 @@ def test_malformed_unknown_and_bad_params_get_errors_and_run_continues(server):
     before = trainer.iterations
     wait_for(lambda: trainer.iterations > before + 3, 10, "training to go on")
     assert c.call("status")["result"]["paused"] is False
+    c.close()
+
+
+def test_json_rpc_edge_cases_over_the_wire(server):
+    """Findings of the hardening issue: ``id: null`` is answered, notifications never are,
+    non-standard JSON is a parse error, and nesting too deep is answered, not a hang-up."""
+    srv, info, trainer = server
+    c = Client(info)
+    c.ws.send('{"jsonrpc": "2.0", "id": null, "method": "status"}')
+    reply = c.recv()
+    assert reply["id"] is None and reply["result"]["pid"] == os.getpid()
+    c.ws.send('{"jsonrpc": "2.0", "method": "noSuchMethod"}')  # notifications: no answer,
+    c.ws.send('{"jsonrpc": "2.0", "method": "step", "params": {"unit": 5}}')  # even errors
+    for text in ('{"jsonrpc": "2.0", "id": Infinity, "method": "status"}',
+                 '{"jsonrpc": "2.0", "id": NaN, "method": "status"}',
+                 '{"jsonrpc": "2.0", "id": 1e400, "method": "status"}',
+                 "[" * 100_000 + "]" * 100_000):
+        c.ws.send(text)
+        reply = strict_json(c.ws.recv(timeout=10))
+        assert reply["id"] is None and reply["error"]["code"] == -32700
+    c.ws.send('{"jsonrpc": "2.0", "id": 1.5, "method": "status"}')
+    assert c.recv()["error"]["code"] == -32600
+    big = 10 ** 300
+    c.ws.send(json.dumps({"jsonrpc": "2.0", "id": big, "method": "status"}))
+    assert c.recv()["id"] == big
+    assert c.call("status")["result"]["paused"] is False  # nothing else arrived meanwhile
+    c.close()
+
+
+def test_bad_get_tensor_slices_are_invalid_params(server):
+    srv, info, trainer = server
+    c = Client(info)
+    c.call("setBreakpoints", breakpoints=[{"file": __file__, "line": _line("TRAIN-MATMUL"),
+                                           "phase": "forward"}])
+    tid = c.wait_note("stopped", reason="breakpoint")["output"]["id"]
+    c.call("setBreakpoints", breakpoints=[])
+    for bad in ([5], [-3], [0, 9], ["a"], [[1, "x"]], [[0, 4, 0]], [[1, 2, 3, 4]], [[]],
+                [[1.5]], [0, 0, 0], [True], {"0": 1}, "0:1", [[2 ** 70]]):
+        reply = c.call("getTensor", id=tid, slice=bad)
+        assert reply["error"]["code"] == -32602, (bad, reply)
+    for bad in ({"id": "x"}, {"id": tid, "maxElements": 1e9}, {"id": tid, "maxElements": None},
+                {"id": True}):
+        assert c.call("getTensor", **bad)["error"]["code"] == -32602, bad
+    ok = c.call("getTensor", id=tid, slice=[-1, [None, None, -1]])["result"]
+    assert ok["sliceShape"] == [4] and ok["values"] == [4.0] * 4
+    c.call("resume")
     c.close()
 
 
@@ -263,6 +318,7 @@ def test_get_tensor_is_sliced_and_capped(server):
 
 def test_a_client_that_never_reads_does_not_slow_the_run(server):
     srv, info, trainer = server
+    srv.queue_size = 200  # for the clients connecting from now on
     lazy = Client(info)
     lazy.call("subscribe")  # ... and then never reads again
     wait_for(lambda: any(cl.dropped for cl in srv.clients), 20, "its queue to overflow")

@@ -1,212 +1,199 @@
 """The live channel: a running program serves its events and accepts control on loopback.
 
-Transport is WebSocket (the ``websockets`` library does the framing; every message is one
-JSON-RPC 2.0 object). A random token, written to ``.glassgrad/live/<pid>.json`` readable by the
-user only, must come with every connection (``Authorization: Bearer <token>`` or ``?token=``);
-a connection without it is refused during the handshake (HTTP 401).
+Transport is WebSocket (the ``websockets`` library does the framing); every message is one
+JSON-RPC 2.0 object (docs/live-channel.md lists the methods). The layers, each in its module:
 
-The training thread never waits on a client: events go to a bounded queue per client and a
-full queue drops them (counted). The program blocks only at op boundaries (a forward op, a
-backward node, an iteration) and only while paused. Methods are listed in docs/live-channel.md.
+- live_files.py: the token file ``.glassgrad/live/<pid>.json`` (private, exclusive, cleaned up);
+- live_auth.py: who may connect (header token only, bounded connections and handshake time);
+- live_rpc.py: JSON-RPC parsing, dispatch and replies (standard JSON only);
+- live_events.py / live_encode.py: events captured on the training thread as tuples and
+  turned into notifications on connection threads;
+- live_control.py: pause, step and breakpoints;
+- live_log.py: one rate-limited log line per refused or failed connection.
+
+This module ties them together: :class:`LiveServer` (lifecycle, the connection loop, the
+methods), :func:`serve_live` and :func:`read_info`.
 """
 
 from __future__ import annotations
 
-import collections
-import json
+import atexit
+import builtins
 import os
 import secrets
 import threading
-import time
-import weakref
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
-from ..tensor import Tensor
-from .events import IterationClock, Observer, attach, detach, uid
+from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
 
-LIVE_DIR = os.path.join(".glassgrad", "live")
-PARSE_ERROR, INVALID_REQUEST, NO_METHOD, BAD_PARAMS, INTERNAL = (-32700, -32600, -32601, -32602,
-                                                                 -32603)
+from .events import attach, detach
+from .live_auth import Gate
+from .live_control import PHASES, UNITS, abspath
+from .live_encode import tensor_ref
+from .live_events import Capture, Outbox
+from .live_files import LIVE_DIR, NotLiveError, info_record, read_info, remove_info, write_info
+from .live_log import LibraryLog, RateLimitedLog
+from .live_rpc import BAD_PARAMS, Dispatcher, RpcError, encode
+
+__all__ = ["LIVE_DIR", "LiveServer", "NotLiveError", "read_info", "serve_live", "tensor_ref"]
+
 MAX_MESSAGE = 1 << 20
+_BATCH_CHARS = 512 * 1024  # a batch of notifications stays under clients' usual 1 MiB
 _INF = float("inf")
-_PHASES = ("forward", "backward", "both")
+_MAX_INDEX = 1 << 62
 
 
-class RpcError(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-_device_names: dict = {}
-
-
-def tensor_ref(t: Tensor) -> dict[str, Any]:
-    dev = t._device
-    name = _device_names.get(dev)
-    if name is None:
-        name = _device_names[dev] = str(dev)
-    return {"id": uid(t), "shape": list(t._data.shape),
-            "dtype": dev.backend.from_native[t._data.dtype].name, "device": name,
-            "requires_grad": bool(t.requires_grad)}
-
-
-def _input_ids(args: tuple) -> list:
-    ids = []
-    for a in args:
-        ids.append(uid(a) if isinstance(a, Tensor) else None)
-    return ids
-
-
-class _Client:
-    """One connection's outgoing notifications: a bounded deque (appends and pops are atomic,
-    so the training thread takes no lock) that drops and counts when the client lags."""
+class _Client(Outbox):
+    """One connection and its outbox."""
 
     def __init__(self, conn: Any, size: int) -> None:
+        super().__init__(size)
         self.conn = conn
-        self.out: collections.deque = collections.deque()
-        self.size = size
-        self.subscribed = False
-        self.dropped = 0
-
-    def push(self, message: dict) -> None:
-        if len(self.out) >= self.size:
-            self.dropped += 1
-        else:
-            self.out.append(message)
 
 
-class LiveServer(Observer):
+class LiveServer(Capture):
     """Serve this process's events and accept pause/step/breakpoints from loopback clients."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, queue_size: int = 10_000,
-                 directory: str = LIVE_DIR, run_path: str | None = None) -> None:
+                 directory: str = LIVE_DIR, run_path: str | None = None,
+                 max_connections: int = 16, handshake_timeout: float = 3.0,
+                 interval: float = 0.05) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the live channel listens on loopback only")
+        super().__init__()
         self.host, self.port, self.queue_size = host, port, queue_size
+        self.interval = interval
         self.directory, self.run_path = directory, run_path
         self.token = secrets.token_urlsafe(32)
         self.clients: list[_Client] = []
+        self.log = RateLimitedLog()
+        self.gate = Gate(self.token, self.log, max_connections, handshake_timeout)
+        self.rpc = Dispatcher({name[4:]: getattr(self, name) for name in dir(self)
+                               if name.startswith("rpc_")})
         self._lock = threading.Lock()
-        self._resume = threading.Event()
-        self._resume.set()
-        self.paused = False
-        self.stop_reason: dict[str, Any] | None = None
-        self._step: str | None = None  # op | backward | iteration
-        self._step_from = 0
-        self._pause_requested = False
-        self.breakpoints: dict[tuple[str, int], str] = {}
-        # tensors a client may fetch: weak references to this iteration's outputs and gradients
-        self.tensors: dict[int, weakref.ref] = {}
-        self.graph: list[dict[str, Any]] = []
-        self.clock = IterationClock()
-        self.seq = 0
         self._server: Any = None
+        self._stopped = threading.Event()
         self.info_path: str | None = None
 
     # lifecycle --------------------------------------------------------------------------------
     def start(self) -> LiveServer:
         from websockets.sync.server import serve
 
-        self._server = serve(self._handle, self.host, self.port, process_request=self._auth,
-                             max_size=MAX_MESSAGE, compression=None)
+        self._server = serve(self._handle, self.host, self.port,
+                             process_request=self.gate.check,
+                             create_connection=self.gate.connection,
+                             open_timeout=self.gate.timeout, ping_interval=None,
+                             close_timeout=2,
+                             max_size=MAX_MESSAGE, compression=None, logger=LibraryLog(self.log))
         self.port = self._server.socket.getsockname()[1]
         threading.Thread(target=self._server.serve_forever, name="glassgrad-live",
                          daemon=True).start()
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        self.info_path = os.path.join(self.directory, f"{os.getpid()}.json")
-        fd = os.open(self.info_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump({"pid": os.getpid(), "host": self.host, "port": self.port,
-                       "token": self.token, "run": self.run_path, "started": time.time()}, f)
+        try:
+            self.info_path = write_info(self.directory, info_record(
+                self.host, self.port, self.token, self.run_path))
+        except BaseException:
+            server, self._server = self._server, None
+            server.shutdown()
+            raise
+        threading.Thread(target=self._pump_loop, name="glassgrad-live-events",
+                         daemon=True).start()
+        atexit.register(self._remove_info)
         self._watch()
         return self
 
     def stop(self) -> None:
         detach(self)
-        self._resume.set()
+        self.control.clear()
         if self._server is not None:
-            self._server.shutdown()
-            self._server = None
-        if self.info_path and os.path.exists(self.info_path):
-            os.remove(self.info_path)
+            server, self._server = self._server, None
+            self._stopped.set()
+            server.shutdown()
+        self._remove_info()
+        atexit.unregister(self._remove_info)
+        self.log.flush()
+
+    def _remove_info(self) -> None:
+        if self.info_path:
+            remove_info(self.info_path, self.token)
 
     @property
     def url(self) -> str:
         return f"ws://{self.host}:{self.port}"
 
-    # connections (server threads) ------------------------------------------------------------
-    def _auth(self, conn: Any, request: Any) -> Any:
-        header = request.headers.get("Authorization", "")
-        token = header[7:] if header.startswith("Bearer ") else None
-        if token is None:
-            token = (parse_qs(urlparse(request.path).query).get("token") or [None])[0]
-        if token is None or not secrets.compare_digest(token, self.token):
-            return conn.respond(401, "glassgrad live channel: missing or wrong token\n")
-        return None
+    @property
+    def paused(self) -> bool:
+        return self.control.paused
 
+    @property
+    def seq(self) -> int:
+        """Events handled so far (it stands still while the program is stopped)."""
+        return self.events.handled
+
+    # connections (server threads) ------------------------------------------------------------
     def _handle(self, conn: Any) -> None:
         client = _Client(conn, self.queue_size)
         with self._lock:
             self.clients.append(client)
         self._watch()
         try:
-            while True:
-                try:
-                    raw = conn.recv(timeout=0.02)
-                except TimeoutError:
-                    raw = None
-                if raw is not None:
-                    reply = self._dispatch(client, raw)
-                    if reply is not None:
-                        conn.send(json.dumps(reply))
-                out = client.out
-                while out:  # pending notifications go as one JSON-RPC batch (an array)
-                    batch = [out.popleft() for _ in range(min(len(out), 2000))]
-                    conn.send(json.dumps(batch[0] if len(batch) == 1 else batch))
-        except Exception:  # a client that leaves or misbehaves only loses its own connection
+            self._serve(client)
+        except ConnectionClosedOK:
             pass
+        except ConnectionClosedError as e:
+            self.log("closed", f"connection from {conn.peer} failed: {e}")
+        except Exception as e:  # a client that misbehaves only loses its own connection
+            self.log("internal", f"connection from {conn.peer} failed: {type(e).__name__}: {e}")
         finally:
             with self._lock:
                 self.clients.remove(client)
                 last = not self.clients
             if last:  # nobody left to resume a paused run or see a breakpoint: let it go on
-                self._step, self._pause_requested, self.breakpoints = None, False, {}
-                self._resume.set()
+                self.control.clear()
             self._watch()
 
-    def _dispatch(self, client: _Client, raw: str | bytes) -> dict | None:
-        try:
-            msg = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return _error(None, PARSE_ERROR, "parse error: not JSON")
-        if not isinstance(msg, dict) or msg.get("jsonrpc") != "2.0" or \
-                not isinstance(msg.get("method"), str):
-            return _error(msg.get("id") if isinstance(msg, dict) else None, INVALID_REQUEST,
-                          "invalid request: expected a JSON-RPC 2.0 object with a method")
-        rid = msg.get("id")
-        params = msg.get("params") or {}
-        handler = getattr(self, "rpc_" + msg["method"], None)
-        try:
-            if handler is None:
-                raise RpcError(NO_METHOD, f"unknown method {msg['method']!r}")
-            if not isinstance(params, dict):
-                raise RpcError(BAD_PARAMS, "params must be an object")
-            result = handler(client, **params)
-        except RpcError as e:
-            return _error(rid, e.code, str(e))
-        except TypeError as e:
-            return _error(rid, BAD_PARAMS, f"invalid params: {e}")
-        except Exception as e:
-            return _error(rid, INTERNAL, f"{type(e).__name__}: {e}")
-        return None if rid is None else {"jsonrpc": "2.0", "id": rid, "result": result}
+    def _pump_loop(self) -> None:
+        """Pump events when no connection thread has for a while (all clients blocked in a
+        send): drops are then counted, and the training thread's queue stays bounded."""
+        while not self._stopped.wait(4 * self.interval):
+            if self.clients and self.events.idle_for() > 2 * self.interval:
+                self.events.pump(list(self.clients))
+
+    def _serve(self, client: _Client) -> None:
+        """Answer requests as they come; every ``interval`` seconds, pump the events and
+        send this client's notifications (few, large messages: each wake-up of a thread
+        costs the training thread a switch of the GIL)."""
+        conn = client.conn
+        while True:
+            try:
+                raw = conn.recv(timeout=self.interval)
+            except TimeoutError:
+                raw = None
+            if raw is not None:
+                reply = self.rpc.handle(client, raw)
+                if reply is not None:
+                    conn.send(encode(reply))
+            self.events.pump(list(self.clients))
+            for message in client.batches(_BATCH_CHARS):
+                conn.send(message)
+
+    def _watch(self) -> None:
+        """Observe the run only while someone listens or something may stop it: with no
+        client and no breakpoint, pause or step pending, glassgrad publishes nothing (the hot
+        path's one check), and iterations are counted from when observing began."""
+        if self._server is not None and (self.clients or self.control.armed):
+            attach(self)
+        else:
+            detach(self)
+
+    def _nobody_left(self) -> bool:
+        return self._server is None or not self.clients
 
     # methods ----------------------------------------------------------------------------------
     def rpc_status(self, client: _Client) -> dict[str, Any]:
-        return {"pid": os.getpid(), "paused": self.paused, "stop": self.stop_reason,
-                "iteration": self.clock.index, "run": self.run_path,
-                "breakpoints": self._breakpoint_list(), "dropped": client.dropped}
+        return {"pid": os.getpid(), "paused": self.control.paused,
+                "stop": self.control.stop_reason, "iteration": self.clock.index,
+                "run": self.run_path, "breakpoints": self.control.breakpoint_list(),
+                "dropped": client.dropped}
 
     def rpc_subscribe(self, client: _Client) -> dict[str, Any]:
         client.subscribed = True
@@ -217,54 +204,49 @@ class LiveServer(Observer):
         return {"subscribed": False}
 
     def rpc_pause(self, client: _Client) -> dict[str, Any]:
-        self._pause_requested = True
+        self.control.pause()
         self._watch()
         return {"pausing": True}
 
     def rpc_resume(self, client: _Client) -> dict[str, Any]:
-        self._step = None
-        self._pause_requested = False
-        self._resume.set()
+        self.control.resume()
         return {"resumed": True}
 
     def rpc_step(self, client: _Client, unit: str = "op") -> dict[str, Any]:
-        if unit not in ("op", "backward", "iteration"):
+        if unit not in UNITS:
             raise RpcError(BAD_PARAMS, "unit must be 'op', 'backward' or 'iteration'")
-        self._step = unit
+        self.control.step(unit, self.clock.index)
         self._watch()
-        self._step_from = self.clock.index
-        self._resume.set()
         return {"stepping": unit}
 
     def rpc_setBreakpoints(self, client: _Client, breakpoints: list) -> dict:  # noqa: N802
+        if not isinstance(breakpoints, list):
+            raise RpcError(BAD_PARAMS, "breakpoints must be a list")
         bps = {}
         for bp in breakpoints:
             if not isinstance(bp, dict) or not isinstance(bp.get("file"), str) or \
-                    not isinstance(bp.get("line"), int):
+                    type(bp.get("line")) is not int:
                 raise RpcError(BAD_PARAMS, "a breakpoint is {file: str, line: int, phase}")
             phase = bp.get("phase", "both")
-            if phase not in _PHASES:
-                raise RpcError(BAD_PARAMS, f"phase must be one of {_PHASES}")
-            bps[(_abspath(bp["file"]), bp["line"])] = phase
-        self.breakpoints = bps
+            if phase not in PHASES:
+                raise RpcError(BAD_PARAMS, f"phase must be one of {PHASES}")
+            bps[(abspath(bp["file"]), bp["line"])] = phase
+        self.control.set_breakpoints(bps)
         self._watch()
-        return {"breakpoints": self._breakpoint_list()}
+        return {"breakpoints": self.control.breakpoint_list()}
 
     def rpc_getTensor(self, client: _Client, id: int, slice: list | None = None,  # noqa: A002, N802
                       maxElements: int = 10_000) -> dict[str, Any]:  # noqa: N803
-        ref = self.tensors.get(id)
-        t = ref() if ref is not None else None
+        if type(id) is not int or type(maxElements) is not int:
+            raise RpcError(BAD_PARAMS, "id and maxElements must be integers")
+        self.events.pump(list(self.clients), wait=True)
+        t = self.events.tensor(id)
         if t is None:
             raise RpcError(BAD_PARAMS, f"tensor {id} is not alive in the program")
         host = t._host()
         if slice is not None:
-            if not isinstance(slice, list) or len(slice) > host.ndim:
-                raise RpcError(BAD_PARAMS, "slice is a list of [start, stop, step] per dim")
-            import builtins
-
-            host = host[tuple(builtins.slice(*s) if isinstance(s, list) else int(s)
-                              for s in slice)]
-        limit = max(0, min(int(maxElements), 1_000_000))
+            host = host[_index(slice, host.shape)]
+        limit = max(0, min(maxElements, 1_000_000))
         flat = host.reshape(-1)
         truncated = flat.size > limit
         values = flat[:limit].tolist()
@@ -275,155 +257,35 @@ class LiveServer(Observer):
                 "values": values}
 
     def rpc_getGraph(self, client: _Client) -> dict[str, Any]:
-        return {"iteration": self.clock.index, "nodes": list(self.graph)}
+        self.events.pump(list(self.clients), wait=True)
+        return {"iteration": self.clock.index, "nodes": self.events.graph_nodes()}
 
-    def _breakpoint_list(self) -> list[dict]:
-        return [{"file": f, "line": ln, "phase": ph} for (f, ln), ph in self.breakpoints.items()]
 
-    # events (training thread) -----------------------------------------------------------------
-    def _emit(self, event: dict) -> None:
-        note = {"jsonrpc": "2.0", "method": "event", "params": event}
-        for c in self.clients:
-            if c.subscribed:
-                if len(c.out) >= c.size:
-                    c.dropped += 1
-                else:
-                    c.out.append(note)
-
-    def _watch(self) -> None:
-        """Observe the run only while someone listens or something may stop it: with no
-        client, no breakpoint and no pause or step pending, glassgrad publishes nothing (the
-        hot path's one check), and iterations are counted from when observing began."""
-        if self._idle() and self._server is not None:
-            detach(self)
+def _index(spec: Any, shape: tuple) -> tuple:
+    """A NumPy index from a ``getTensor`` slice: per leading dim, an index or a list read as
+    Python's ``slice(*list)`` (``[stop]``, ``[start, stop]`` or ``[start, stop, step]``);
+    anything else (or an index out of range) is invalid params."""
+    bad = RpcError(BAD_PARAMS, "slice is a list with, per leading dim, an integer index in "
+                               "range or [start, stop, step] (1 to 3 integers or nulls, step "
+                               "not 0)")
+    if not isinstance(spec, list) or len(spec) > len(shape):
+        raise bad
+    index = []
+    for s, n in zip(spec, shape):
+        if type(s) is int:
+            if not -n <= s < n:
+                raise bad
+            index.append(s)
+        elif isinstance(s, list) and 1 <= len(s) <= 3 and all(
+                v is None or (type(v) is int and -_MAX_INDEX < v < _MAX_INDEX) for v in s):
+            if len(s) == 3 and s[2] == 0:
+                raise bad
+            index.append(builtins.slice(*s))
         else:
-            attach(self)
-
-    def _idle(self) -> bool:
-        """Nobody connected and nothing to stop at: events cost only the iteration clock (the
-        graph of the current iteration is kept from the next iteration a client sees)."""
-        return not self.clients and not self.breakpoints and self._step is None and \
-            not self._pause_requested
-
-    def op(self, node: Any, cls: type, args: tuple, out: Any, t0: float, t1: float) -> None:
-        if self.clock.before_event():
-            self.graph, self.tensors = [], {}
-            self._emit({"type": "iteration", "iteration": self.clock.index})
-        if self._idle():
-            return
-        site = node.site if node is not None else None
-        ref = tensor_ref(out) if isinstance(out, Tensor) else None
-        if isinstance(out, Tensor):
-            self.tensors[ref["id"]] = weakref.ref(out)
-        event = {"type": "op", "iteration": self.clock.index,
-                 "seq": node.seq if node is not None else None, "op": cls.op_name,
-                 "file": site[0] if site else None, "line": site[1] if site else None,
-                 "function": site[2] if site else None,
-                 "module": node.module if node is not None else None,
-                 "output": ref, "inputs": _input_ids(args),
-                 "duration_ns": int((t1 - t0) * 1e9)}
-        if node is not None:
-            self.graph.append(event)
-        self._emit(event)
-        self._maybe_stop("forward", event)
-
-    def backward_node(self, node: Any, grad_outputs: list, grad_inputs: tuple, t0: float,
-                      t1: float) -> None:
-        if self._idle():
-            return
-        site = node.site
-        for g in grad_outputs:
-            if isinstance(g, Tensor):
-                self.tensors[uid(g)] = weakref.ref(g)
-        event = {"type": "backward", "iteration": self.clock.index, "node": node.seq,
-                 "op": node.op_name, "file": site[0] if site else None,
-                 "line": site[1] if site else None, "module": node.module,
-                 "grad_output": [tensor_ref(g) if isinstance(g, Tensor) else None
-                                 for g in grad_outputs],
-                 "duration_ns": int((t1 - t0) * 1e9)}
-        self._emit(event)
-        self._maybe_stop("backward", event)
-
-    def backward_begin(self, roots: list, grads: list) -> None:
-        if self.clock.before_event():
-            self.graph, self.tensors = [], {}
-            self._emit({"type": "iteration", "iteration": self.clock.index})
-
-    def backward_end(self, leaves: dict) -> None:
-        self.clock.backward_ended()
-        self._emit({"type": "backward_end", "iteration": self.clock.index})
-
-    def module_enter(self, module: Any, path: str) -> None:
-        if not self._idle():
-            self._emit({"type": "module_enter", "iteration": self.clock.index, "path": path,
-                        "module": type(module).__name__})
-
-    def module_exit(self, module: Any, path: str) -> None:
-        if not self._idle():
-            self._emit({"type": "module_exit", "iteration": self.clock.index, "path": path,
-                        "module": type(module).__name__})
-
-    def step(self, optimizer: Any) -> None:
-        self.clock.stepped()
-        self._emit({"type": "step", "iteration": self.clock.index,
-                    "optimizer": type(optimizer).__name__})
-
-    def _maybe_stop(self, phase: str, event: dict) -> None:
-        reason = None
-        if self._pause_requested:
-            reason = "pause"
-        elif self._step == "op" or (self._step == "backward" and phase == "backward") or (
-                self._step == "iteration" and self.clock.index > self._step_from):
-            reason = "step"
-        elif self.breakpoints and event.get("file") is not None:
-            want = self.breakpoints.get((_abspath(event["file"]), event["line"]))
-            if want is not None and want in (phase, "both"):
-                reason = "breakpoint"
-        if reason is None:
-            return
-        self._pause_requested = False
-        self._step = None
-        self.paused = True
-        self.stop_reason = {"reason": reason, "phase": phase, **event}
-        self._resume.clear()
-        for c in list(self.clients):
-            c.push({"jsonrpc": "2.0", "method": "stopped", "params": self.stop_reason})
-        while not self._resume.wait(0.1):
-            if self._server is None or not self.clients:
-                break
-        self.paused = False
-        self.stop_reason = None
-
-
-_abspaths: dict[str, str] = {}
-
-
-def _abspath(path: str) -> str:
-    """Absolute form of a code file name (cached: it is looked up per op at breakpoints)."""
-    full = _abspaths.get(path)
-    if full is None:
-        full = _abspaths[path] = path if path.startswith("<") else os.path.abspath(path)
-    return full
-
-
-def _error(rid: Any, code: int, message: str) -> dict:
-    return {"jsonrpc": "2.0", "id": rid, "error": {"code": code, "message": message}}
+            raise bad
+    return tuple(index)
 
 
 def serve_live(**kwargs: Any) -> LiveServer:
     """Start the live channel for this process (``glassgrad run --live`` does this)."""
     return LiveServer(**kwargs).start()
-
-
-def read_info(pid: int | None = None, directory: str = LIVE_DIR) -> dict[str, Any]:
-    """Connection details of a live program (the newest one when ``pid`` is None)."""
-    if pid is not None:
-        path = os.path.join(directory, f"{pid}.json")
-    else:
-        files = [os.path.join(directory, f) for f in os.listdir(directory)
-                 if f.endswith(".json")] if os.path.isdir(directory) else []
-        if not files:
-            raise FileNotFoundError(f"no live glassgrad program under {directory}")
-        path = max(files, key=os.path.getmtime)
-    with open(path) as f:
-        return json.load(f)
