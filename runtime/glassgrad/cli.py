@@ -203,6 +203,12 @@ def _print_summary(s: dict[str, Any]) -> None:
         con.print(f"[red]{e['type']}[/] at {e['file']}:{e['line']}: {e['message']}")
 
 
+def _tui(args: argparse.Namespace) -> int:
+    from glassgrad_tui.cli import main as tui_main
+
+    return tui_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .recording.recorder import DEFAULT_ROOT
 
@@ -241,8 +247,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(handler=_show)
 
+    tui = sub.add_parser("tui", help="explore a run's autograd graph, or step a live run",
+                         description="The terminal UI: open a recorded run (the newest by "
+                                     "default) or attach to a live one. See docs/tui.md.")
+    from glassgrad_tui.cli import add_arguments as add_tui_arguments
+
+    add_tui_arguments(tui)
+    tui.set_defaults(handler=_tui)
+
     dap = sub.add_parser("dap", help="the Debug Adapter Protocol server (for editors)",
-                         description="Serve DAP on stdio (or --port): debugpy's adapter plus "
+                         description="Serve DAP on stdio (or --port, --socket): debugpy's "
+                                     "adapter plus "
                                      "backward debugging. See docs/debugger.md.")
     from glassgrad_dap.server import add_arguments
     from glassgrad_dap.server import run as run_dap

@@ -506,7 +506,8 @@ def group_of(info: RunInfo, runs: list[RunInfo]) -> list[RunInfo]:
 
 
 def open_run(spec: str | None = None, root: str = DEFAULT_ROOT) -> Run:
-    """A run by path, by name (or a unique prefix of it), or the newest when ``spec`` is None."""
+    """A run by path, by name (or a unique prefix of it, or the script name it was recorded
+    under: the newest such run), or the newest run when ``spec`` is None."""
     if spec and os.path.exists(spec):
         return Run(spec)
     runs = list_runs(root)
@@ -515,6 +516,8 @@ def open_run(spec: str | None = None, root: str = DEFAULT_ROOT) -> Run:
     if spec is None:
         return Run(runs[0].path)
     hits = [r for r in runs if r.name == spec] or [r for r in runs if r.name.startswith(spec)]
+    if not hits:  # the script's name (<stamp>-<name>-<pid>): its newest run
+        hits = [r for r in runs if r.name.split("-", 2)[-1].rsplit("-", 1)[0] == spec][:1]
     if len(hits) != 1:
         raise RunStoreError(f"{'no' if not hits else 'several'} runs match {spec!r} under {root}")
     return Run(hits[0].path)

@@ -158,6 +158,8 @@ class Recorder(Observer):
         if self.path is None:
             self.path = new_store_path(opts.root, opts.name)
             prune(opts.root, opts.keep - 1)
+        else:
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         self._open_store()
         self._producers: dict[int, int] = {}
         self._outputs: dict[int, int] = {}
