@@ -4,6 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 python -m ruff check .
+# the TUI's end-to-end scenario runs the real app in tmux
+if ! command -v tmux >/dev/null; then
+    sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+    $sudo apt-get install -y -q tmux >/dev/null 2>&1 ||
+        { $sudo apt-get update -q && $sudo apt-get install -y -q tmux; }
+fi
 # the third-party DAP client of tests/debugger/test_third_party_client.py (skipped without npm)
 if command -v npm >/dev/null; then npm ci --prefix tests/debugger/js --no-audit --no-fund; fi
 # two test workers on two cores: one BLAS/OpenMP thread each, or they oversubscribe the CPU

@@ -39,6 +39,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run a script (or ``-m module``) like ``python`` does, recording it."""
+    from .recording.auto import take_over
     from .recording.live import serve_live
     from .recording.recorder import Recorder
 
@@ -55,7 +56,12 @@ def _run(args: argparse.Namespace) -> int:
     # linked to this one (run.group_id, run.parent)
     os.environ.update(GLASSGRAD_RECORD="1",
                       GLASSGRAD_RUN_DIR=os.path.abspath(rec.options.root))
-    live = serve_live(run_path=rec.path) if args.live else None
+    live = take_over()  # GLASSGRAD_RECORD / GLASSGRAD_LIVE in the environment: one of each
+    own_live = args.live and live is None
+    if own_live:
+        live = serve_live(run_path=rec.path)
+    elif live is not None:
+        live.run_path = rec.path
     if live is not None:
         print(f"glassgrad: live channel at {live.url} (token in {live.info_path})",
               file=sys.stderr)
@@ -84,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         status, code, error = "failed", 1, f"{type(e).__name__}: {e}"
     finally:
         rec.stop(status, code, error)
-        if live is not None:
+        if own_live:
             live.stop()
         sys.argv, sys.path[:] = old_argv, old_path
     print(f"glassgrad: recorded {rec.path}", file=sys.stderr)

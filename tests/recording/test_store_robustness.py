@@ -486,3 +486,15 @@ def test_call_site_totals_kept_by_the_writer_match_the_ops(tmp_path):
         assert set(modules) == {"Sequential.0", "Sequential.1", "Sequential.2"}
         assert all(m["backward_ns"] > 0 for m in modules.values())
         assert run.top_ops(5, iteration=0)[0]["iterations"] == 1
+
+
+def test_glassgrad_run_under_glassgrad_record_makes_one_store(tmp_path):
+    (tmp_path / "one.py").write_text("import glassgrad as gg\n(gg.ones(2) * 2).sum()\n")
+    out = subprocess.run([sys.executable, "-m", "glassgrad.cli", "run", "--live", "one.py"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                         env=env(GLASSGRAD_RECORD="1", GLASSGRAD_LIVE="1"))
+    assert out.returncode == 0, out.stderr
+    (info,) = runs.list_runs()
+    assert "one" in info.name and info.status == "finished"
+    with runs.open_run() as run:
+        assert [o["op"] for o in run.ops()] == ["mul", "sum"]

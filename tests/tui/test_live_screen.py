@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import env
+from tui_helpers import env
 
 from glassgrad_tui.app import build_app
 from glassgrad_tui.screens.live import LiveRunScreen

@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
-from conftest import line_of, store_of
 from textual.widgets import DataTable, Input, Static
+from tui_helpers import line_of, store_of
 
 from glassgrad_tui.app import build_app
 from glassgrad_tui.screens.help import HelpScreen

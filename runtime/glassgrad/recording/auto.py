@@ -46,3 +46,19 @@ def start_from_env() -> None:
             rec.stop()
         if live is not None:
             live.stop()
+
+
+def take_over() -> Any:
+    """For ``glassgrad run``, which records the script itself: a recorder started from the
+    environment at import has seen nothing of the script yet, so it is stopped and its store
+    removed; a live server started from the environment is handed over (or None)."""
+    rec = _started.pop("recorder", None)
+    if rec is not None:
+        path = rec.path
+        rec.stop()
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.remove(path + suffix)
+            except OSError:
+                pass
+    return _started.get("live")

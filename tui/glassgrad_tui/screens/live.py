@@ -126,7 +126,9 @@ class LiveRunScreen(RunScreen):
         else:
             text.append(f"stopped ({stop.get('reason')}, {stop.get('phase')})",
                         style="bold reverse")
-            text.append(f" at {stop.get('op')} {short_path(stop.get('file'))}:{stop.get('line')}")
+            node = stop.get("seq") if stop.get("phase") == "forward" else stop.get("node")
+            text.append(f" at {stop.get('op')} #{node} "
+                        f"{short_path(stop.get('file'))}:{stop.get('line')}")
         bps = self.live.breakpoints
         if bps:
             text.append("  breakpoints: " + ", ".join(
