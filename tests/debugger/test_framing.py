@@ -193,7 +193,8 @@ def test_broken_framing_after_authentication_ends_the_session_and_debugpy(server
         assert len(server.children()) == children + 1  # debugpy's adapter, after the token
         after = len(dap.events)
         dap.send_raw(b"Content-Length: -1\r\n\r\n")
-        _, e = dap.wait_event("output", after=after, timeout=10)
+        _, e = dap.wait_event("output", after=after, timeout=10,  # not debugpy's own output
+                              predicate=lambda e: "glassgrad dap:" in e["body"]["output"])
         assert "bad Content-Length" in e["body"]["output"]
         assert "closing the connection" in e["body"]["output"]
         dap.wait_closed()
