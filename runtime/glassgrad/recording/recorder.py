@@ -61,7 +61,7 @@ class RecordOptions:
     stats: str = "none"               # GLASSGRAD_STATS: none | cheap | full
     record_first: int = 10            # GLASSGRAD_RECORD_FIRST: iterations recorded fully
     sample_every: int | None = None   # GLASSGRAD_SAMPLE_EVERY: then every Nth (None: auto)
-    budget: float = 0.03              # GLASSGRAD_RECORD_BUDGET: auto's share of the run time
+    budget: float = 0.02              # GLASSGRAD_RECORD_BUDGET: auto's share of the run time
     stats_every: int = 10             # GLASSGRAD_STATS_EVERY: "cheap" stats cadence
     keep: int = 20                    # GLASSGRAD_KEEP_RUNS: newest runs kept in root
     buffer: int = 1_000_000           # GLASSGRAD_BUFFER: rows queued before dropping
@@ -440,8 +440,8 @@ class Recorder(Observer):
         if len(roots) == 1 and roots[0]._data.size == 1:
             root = roots[0]
             data = root._data
-            it.loss = float(data if data.ndim == 0 else data.reshape(()))
-            if it.loss != it.loss or it.loss in (float("inf"), float("-inf")):
+            it.loss = loss = float(data if data.ndim == 0 else data.reshape(()))
+            if loss - loss != 0:  # NaN or ±Inf
                 if not it.check:  # else the op check saw it already
                     fn = root._grad_fn
                     self._check("forward", root, fn.op_name if fn else "loss",

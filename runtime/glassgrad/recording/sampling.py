@@ -35,7 +35,7 @@ class Sampler:
     """Decides per iteration whether it is recorded, and learns what recording costs."""
 
     def __init__(self, record_first: int = 10, sample_every: int | None = None,
-                 budget: float = 0.03) -> None:
+                 budget: float = 0.02) -> None:
         self.record_first = max(int(record_first), 0)
         self.sample_every = sample_every
         self.budget = max(float(budget), 1e-6)
