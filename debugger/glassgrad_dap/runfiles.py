@@ -121,7 +121,9 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def _sweep(folder: str, pattern: re.Pattern[str]) -> list[str]:
+def sweep(folder: str, pattern: re.Pattern[str]) -> list[str]:
+    """Remove the files in ``folder`` named by ``pattern`` (its group 1: a pid) whose process
+    is gone: only regular files or sockets the user owns."""
     removed = []
     try:
         names = os.listdir(folder)
@@ -142,14 +144,14 @@ def _sweep(folder: str, pattern: re.Pattern[str]) -> list[str]:
 
 def sweep_runfiles(folder: str) -> list[str]:
     """Remove connection files and sockets of adapters that are no longer running."""
-    return _sweep(folder, _RUNFILE)
+    return sweep(folder, _RUNFILE)
 
 
 def new_control_file() -> str:
     """A new, empty NaN/Inf control file (0600, O_EXCL) in the temp folder; first removes
     those that adapters killed before they could clean up left behind."""
     folder = tempfile.gettempdir()
-    _sweep(folder, _CONTROL)
+    sweep(folder, _CONTROL)
     fd, path = tempfile.mkstemp(prefix=f"{CONTROL_PREFIX}{os.getpid()}-",
                                 suffix=CONTROL_SUFFIX)
     os.close(fd)

@@ -209,6 +209,12 @@ def _print_summary(s: dict[str, Any]) -> None:
         con.print(f"[red]{e['type']}[/] at {e['file']}:{e['line']}: {e['message']}")
 
 
+def _lsp(args: argparse.Namespace) -> int:
+    from glassgrad_lsp.cli import main as lsp_main
+
+    return lsp_main(args)
+
+
 def _tui(args: argparse.Namespace) -> int:
     from glassgrad_tui.cli import main as tui_main
 
@@ -260,6 +266,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_tui_arguments(tui)
     tui.set_defaults(handler=_tui)
+
+    lsp = sub.add_parser("lsp", help="the language server: shapes, statistics and anomalies "
+                                     "of the last run, in any LSP editor",
+                         description="Serve LSP on stdio (or --tcp): hover, inlay hints, "
+                                     "diagnostics and code lenses from recorded runs. See "
+                                     "docs/lsp.md.")
+    from glassgrad_lsp.cli import add_arguments as add_lsp_arguments
+
+    add_lsp_arguments(lsp)
+    lsp.set_defaults(handler=_lsp)
 
     dap = sub.add_parser("dap", help="the Debug Adapter Protocol server (for editors)",
                          description="Serve DAP on stdio (or --port, --socket): debugpy's "

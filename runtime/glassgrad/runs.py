@@ -207,10 +207,12 @@ class Run:
             sql += f" LIMIT {int(limit)}"
         return self._rows(sql, args)
 
-    def ops_at(self, file: str, line: int, iteration: int | None = None) -> list[dict[str, Any]]:
+    def ops_at(self, file: str, line: int, iteration: int | None = None,
+               limit: int | None = None) -> list[dict[str, Any]]:
         """Everything made at ``file:line`` in ``iteration`` (default: the last recorded one
         that ran the line), each op with its output tensor (``tensor``), its gradient
-        (``grad``) and its backward time (``backward_ns``): one query."""
+        (``grad``) and its backward time (``backward_ns``): one query (the first ``limit``
+        ops only, if given)."""
         if iteration is None:
             row = self.db.execute("SELECT MAX(iter) FROM ops WHERE file = ? AND line = ?",
                                   (file, line)).fetchone()
@@ -225,7 +227,8 @@ class Run:
             " LEFT JOIN backward b ON b.node = o.seq AND b.iter = o.iter"
             " LEFT JOIN tensors g ON g.id = json_extract(b.grad_output, '$[0]')"
             "   AND g.iter = o.iter AND g.kind = 'grad'"
-            " WHERE o.file = ? AND o.line = ? AND o.iter = ? ORDER BY o.seq",
+            " WHERE o.file = ? AND o.line = ? AND o.iter = ? ORDER BY o.seq"
+            + ("" if limit is None else f" LIMIT {int(limit)}"),
             (file, line, iteration))
         cur.row_factory = None
         n = len(_OP_COLS)
@@ -240,6 +243,30 @@ class Run:
             op["grad"] = None if g[0] is None else _tensor_dict(r[n + 1], iteration, "grad", g)
             out.append(op)
         return out
+
+    def lines(self, file: str) -> dict[int, dict[str, Any]]:
+        """The lines of ``file`` that made ops in recorded iterations: per line, the newest
+        iteration that ran it (``last_iter``), ops and forward/backward time per iteration
+        that ran it (from the writer's totals: fast on any store)."""
+        rows = self.db.execute(
+            "SELECT line, MAX(last_iter), MAX(iterations), SUM(count), SUM(forward_ns),"
+            " SUM(backward_ns) FROM op_stats WHERE file = ? GROUP BY line", (file,))
+        return {line: {"last_iter": last, "ops": n / its, "forward_ns": f / its,
+                       "backward_ns": b / its}
+                for line, last, its, n, f, b in rows if line is not None and its}
+
+    def line_shapes(self, file: str, line: int, iteration: int) -> list[dict[str, Any]]:
+        """What ``file:line`` made in ``iteration``, grouped: ``op``, ``shape``, ``dtype``,
+        ``device``, ``count`` (how many ops of the line had that result), first to last."""
+        cur = self.db.execute(
+            "SELECT o.op, t.shape, t.dtype, t.device, COUNT(*), MIN(o.seq) FROM ops o"
+            " LEFT JOIN tensors t ON t.id = o.output AND t.iter = o.iter AND t.kind = 'value'"
+            " WHERE o.file = ? AND o.line = ? AND o.iter = ?"
+            " GROUP BY o.op, t.shape, t.dtype, t.device ORDER BY MIN(o.seq)",
+            (file, line, iteration))
+        cur.row_factory = None
+        return [{"op": op, "shape": None if shape is None else _shape(shape), "dtype": dtype,
+                 "device": device, "count": n} for op, shape, dtype, device, n, _ in cur]
 
     def tensor(self, tensor_id: int, iteration: int | None = None,
                kind: str = "value") -> dict[str, Any] | None:
@@ -380,11 +407,50 @@ class Run:
             sql, args = sql + " WHERE iter = ?", (iteration,)
         return self._rows(sql + " ORDER BY iter, first", args)
 
-    def anomalies(self) -> list[dict[str, Any]]:
-        return self._rows("SELECT * FROM anomalies ORDER BY id")
+    def anomalies(self, file: str | None = None) -> list[dict[str, Any]]:
+        """NaN/Inf found (of ``file``'s lines only, if given), first first."""
+        if file is None:
+            return self._rows("SELECT * FROM anomalies ORDER BY id")
+        return self._rows("SELECT * FROM anomalies WHERE file = ? ORDER BY id", (file,))
 
-    def errors(self) -> list[dict[str, Any]]:
-        return self._rows("SELECT * FROM errors ORDER BY id")
+    def errors(self, file: str | None = None) -> list[dict[str, Any]]:
+        if file is None:
+            return self._rows("SELECT * FROM errors ORDER BY id")
+        return self._rows("SELECT * FROM errors WHERE file = ? ORDER BY id", (file,))
+
+    def inputs_of(self, seq: int) -> list[dict[str, Any]]:
+        """The ops whose outputs op ``seq`` read (``idx``, ``seq``, ``op``, ``file``, ``line``):
+        where its inputs, a bad value's sources among them, came from."""
+        return self._rows(
+            "SELECT e.idx, o.seq, o.op, o.file, o.line, o.module FROM edges e"
+            " JOIN ops o ON o.seq = e.src WHERE e.dst = ? ORDER BY e.idx", (seq,))
+
+    def statistics_iteration(self) -> int | None:
+        """The newest iteration recorded with tensor statistics (None: none was)."""
+        try:
+            row = self.db.execute("SELECT MAX(iter) FROM sketches").fetchone()
+        except sqlite3.OperationalError:  # schema 1: no sketches; look at the tensors
+            row = self.db.execute("SELECT MAX(iter) FROM tensors WHERE mean IS NOT NULL"
+                                  ).fetchone()
+        return row[0]
+
+    def gradient_norms(self, file: str, iteration: int) -> list[dict[str, Any]]:
+        """Norms of the gradients of what ``file``'s ops made in ``iteration`` (recorded with
+        statistics), at the op's line: ``line``, ``op``, ``norm``, ``nan``, ``inf``."""
+        return self._rows(
+            "SELECT o.line, o.op, o.seq, MAX(g.norm) AS norm, MAX(g.nan) AS nan,"
+            " MAX(g.inf) AS inf FROM ops o JOIN tensors g ON g.of = o.output AND"
+            " g.iter = o.iter AND g.kind = 'grad' WHERE o.iter = ? AND o.file = ?"
+            " AND g.norm IS NOT NULL GROUP BY o.seq ORDER BY o.seq", (iteration, file))
+
+    def dead_outputs(self, file: str, iteration: int, op: str = "relu") -> list[dict]:
+        """``op`` calls of ``file`` in ``iteration`` whose outputs were all zero (recorded
+        with statistics): ``line``, ``count``, ``seq``."""
+        return self._rows(
+            "SELECT o.line, COUNT(*) AS count, MIN(o.seq) AS seq FROM ops o JOIN tensors t"
+            " ON t.id = o.output AND t.iter = o.iter AND t.kind = 'value'"
+            " WHERE o.iter = ? AND o.file = ? AND o.op = ? AND t.max <= 0 AND t.min >= 0"
+            " GROUP BY o.line", (iteration, file, op))
 
     # following a live run --------------------------------------------------------------------
     def changes(self, cursor: dict[str, int] | None = None,

@@ -374,8 +374,7 @@ class Recorder(Observer):
                 self._outputs[seq] = out_id
             file, line, func = site if site is not None else (None, None, None)
             if file is not None and file not in self._files:
-                self._files.add(file)
-                w.put_wait("sources", (file,))
+                self._source(file)
             w.put("ops", (seq, it.index, cls.op_name, node is not None, file, line, func,
                           module, threading.get_ident(), t0, dur, out_id))
             self._tensor(out, "value", seq, None)
@@ -426,8 +425,15 @@ class Recorder(Observer):
         if self.options.anomaly:
             raise AnomalyError(msg, op=op, phase=phase, site=site, count=count, kind=kind)
 
+    def _source(self, file: str) -> None:
+        """Keep the file (its hash and text) the first time it shows up in the run."""
+        self._files.add(file)
+        self.writer.put_wait("sources", (file,))
+
     def op_error(self, cls: type, args: tuple, error: BaseException) -> None:
         site = getattr(error, "site", None) or (None, None, None)
+        if site[0] is not None and site[0] not in self._files:
+            self._source(site[0])
         error._glassgrad_error_id = eid = next(self._error_ids)  # record_exception completes it
         self.writer.put_wait("errors", (eid, self.iteration, cls.op_name, *site,
                                         STATE.module_path[-1] if STATE.module_path else None,
@@ -536,6 +542,8 @@ class Recorder(Observer):
                     site = (f.f_code.co_filename, line, f.f_code.co_name)
                     break
         file, line, func = site if site is not None else (None, None, None)
+        if file is not None and file not in self._files and not file.startswith("<"):
+            self._source(file)
         # an op error's row (op_error) is completed here with the traceback, not doubled
         eid = getattr(exc, "_glassgrad_error_id", None) or next(self._error_ids)
         self.writer.put_wait("errors", (eid, self.iteration, getattr(exc, "op", None), file,

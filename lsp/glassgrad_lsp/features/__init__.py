@@ -1,0 +1,1 @@
+"""The server's features, one module each; ``register(server)`` adds its handlers."""

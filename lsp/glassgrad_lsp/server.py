@@ -1,0 +1,80 @@
+"""The language server object: pygls's ``LanguageServer`` with glassgrad's state (settings, the
+run catalog), built by ``build_server`` with one module per feature registering itself.
+
+It runs beside a Python language server (Pylance, pyright, jedi, ruff): it only offers hover,
+inlay hints, diagnostics, code lenses and a few commands, all from the runs glassgrad recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from .catalog import Catalog
+from .facts import View, view_of
+from .settings import Settings
+
+NAME = "glassgrad"
+
+
+class GlassgradServer(LanguageServer):
+    def __init__(self) -> None:
+        from glassgrad import __version__
+
+        super().__init__(NAME, __version__)
+        self.settings = Settings()
+        self.catalog = Catalog(lambda: self.settings.runs_folder, self.log)
+        self.allow_commands = True  # running programs (glassgrad.recordFile): not over TCP
+        self._live_task: asyncio.Task | None = None
+
+    # helpers for the features ---------------------------------------------------------------
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        """A line in the client's output (never an error the editor shows as a failure)."""
+        try:
+            self.window_log_message(types.LogMessageParams(kind, message))
+        except Exception:  # noqa: BLE001 - no client yet, or it went away
+            pass
+
+    def document(self, uri: str) -> tuple[str, str] | None:
+        """(absolute file path, buffer text) of an open ``file:`` document."""
+        path = to_fs_path(uri)
+        if not path:
+            return None
+        text = self.workspace.get_text_document(uri).source
+        return os.path.abspath(path), text
+
+    def view(self, uri: str) -> View | None:
+        """The document seen through the run it reads (None: no run recorded it)."""
+        doc = self.document(uri)
+        if doc is None:
+            return None
+        path, text = doc
+        try:
+            handle = self.catalog.run_for(path)
+            return None if handle is None else view_of(handle, path, text)
+        except Exception as e:  # noqa: BLE001 - a store that broke under us: say so, go on
+            self.log(f"glassgrad: cannot read the run of {path}: {e}",
+                     types.MessageType.Warning)
+            return None
+
+    def configure(self, raw: Any) -> None:
+        self.settings, problems = self.settings.updated(raw)
+        for p in problems:
+            self.log(p, types.MessageType.Warning)
+
+    def shutdown_catalog(self) -> None:
+        self.catalog.close()
+
+
+def build_server() -> GlassgradServer:
+    from .features import code_lens, commands, diagnostics, hover, inlay_hints, lifecycle
+
+    server = GlassgradServer()
+    for feature in (lifecycle, hover, inlay_hints, diagnostics, code_lens, commands):
+        feature.register(server)
+    return server
