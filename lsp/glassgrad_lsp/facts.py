@@ -89,8 +89,10 @@ def inlay_labels(view: View, settings: Settings, first: int, last: int) -> list[
         line = view.lines.buffer_line(rec_line)
         if line is None or not first <= line <= last:
             continue
-        made = shapes(view, rec_line, facts["last_iter"])
-        if not made:
+        made = view.cached(("result", view.file, rec_line, facts["last_iter"]),
+                           lambda r=rec_line, k=facts["last_iter"]:
+                           view.run.line_result(view.file, r, k))
+        if made is None:
             continue
         label = _label(made, settings, facts)
         if view.lines.stale:
@@ -102,14 +104,15 @@ def inlay_labels(view: View, settings: Settings, first: int, last: int) -> list[
     return out
 
 
-def _label(made: list[dict[str, Any]], settings: Settings, facts: dict[str, Any]) -> str:
-    last = made[-1]  # the line's result: its last op's output
-    variants = {(m["shape"], m["dtype"]) for m in made if m["op"] == last["op"]}
-    text = shape_text(last["shape"])
-    if settings.inlay_verbosity != "shape" or (last["dtype"] not in (None, "float32")):
-        text += f" {last['dtype']}"
-    if len(variants) > 1:
-        text += f" (+{len(variants) - 1} other shape{'s' if len(variants) > 2 else ''})"
+def _label(made: dict[str, Any], settings: Settings, facts: dict[str, Any]) -> str:
+    """The line's result (its last op's output): shape, and dtype when it is not float32
+    (always with more verbosity); a line whose first result had another shape (a loop) says
+    so."""
+    text = shape_text(made["shape"])
+    if settings.inlay_verbosity != "shape" or made["dtype"] not in (None, "float32"):
+        text += f" {made['dtype']}"
+    if made["first_shape"] != made["shape"]:
+        text += " (shape varies: hover)"
     if settings.inlay_verbosity == "full":
         text += f" · fw {_ms(facts['forward_ns'])} bw {_ms(facts['backward_ns'])}"
     return text
@@ -177,17 +180,18 @@ class Finding:
     related: list[tuple[str, int, str]]  # (file, line (recorded), message)
 
 
-def findings(view: View, settings: Settings) -> list[Finding]:
+def findings(view: View, settings: Settings, run: Any = None) -> list[Finding]:
     """Anomalies (the first NaN/Inf in forward and in gradients), errors, exploding and
-    vanishing gradients and dead activations, at their lines in the buffer."""
+    vanishing gradients and dead activations, at their lines in the buffer (read through
+    ``run``, another connection to the view's store, when given: another thread's)."""
     if not shown(view, settings):
         return []
-    return view.cached(("findings", view.file, settings), lambda: list(_findings(view,
-                                                                                settings)))
+    return view.cached(("findings", view.file, settings),
+                       lambda: list(_findings(view, settings, run or view.run)))
 
 
-def _findings(view: View, settings: Settings):
-    run, file = view.run, view.file
+def _findings(view: View, settings: Settings, run: Any):
+    file = view.file
     stale = " (stale: the file changed since this run)" if view.lines.stale else ""
     first: dict[str, dict] = {}
     for a in run.anomalies():  # the first one of each phase, wherever it is

@@ -255,6 +255,24 @@ class Run:
                        "backward_ns": b / its}
                 for line, last, its, n, f, b in rows if line is not None and its}
 
+    def line_result(self, file: str, line: int, iteration: int) -> dict[str, Any] | None:
+        """What ``file:line`` made last in ``iteration`` (its result): ``op``, ``shape``,
+        ``dtype``, ``device``, and ``first_shape``, the output shape of the first call of the
+        same op on the line (it differs in a loop whose shapes change): two index lookups,
+        whatever the number of ops on the line."""
+        query = ("SELECT o.op, t.shape, t.dtype, t.device FROM ops o LEFT JOIN tensors t"
+                 " ON t.id = o.output AND t.iter = o.iter AND t.kind = 'value'"
+                 " WHERE o.file = ? AND o.line = ? AND o.iter = ?")
+        last = self.db.execute(query + " ORDER BY o.seq DESC LIMIT 1",
+                               (file, line, iteration)).fetchone()
+        if last is None:
+            return None
+        first = self.db.execute(query + " AND o.op = ? ORDER BY o.seq LIMIT 1",
+                                (file, line, iteration, last[0])).fetchone()
+        return {"op": last[0], "shape": None if last[1] is None else _shape(last[1]),
+                "dtype": last[2], "device": last[3],
+                "first_shape": None if first[1] is None else _shape(first[1])}
+
     def line_shapes(self, file: str, line: int, iteration: int) -> list[dict[str, Any]]:
         """What ``file:line`` made in ``iteration``, grouped: ``op``, ``shape``, ``dtype``,
         ``device``, ``count`` (how many ops of the line had that result), first to last."""

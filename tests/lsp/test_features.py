@@ -198,3 +198,45 @@ async def test_bad_stores_are_logged_never_an_error(client, workspace, tmp_path)
     while not any("junk.db" in m.message for m in client.log_messages):
         assert time.monotonic() < deadline, [m.message for m in client.log_messages]
         await asyncio.sleep(0.05)
+
+
+LOOP = '''import glassgrad as gg
+
+w = gg.ones(4, 2, requires_grad=True)
+for step in range(2):
+    total = 0.0
+    for n in (2, 3, 5):  # one iteration: the line runs three times, with three shapes
+        h = gg.ones(n, 4) @ w  # LOOP-LINE
+        total = total + h.sum()
+    total.backward()
+'''
+
+
+async def test_a_line_in_a_loop_says_how_its_shape_varied(client, tmp_path):
+    path = tmp_path / "loop.py"
+    path.write_text(LOOP)
+    uri = open_document(client, path)
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="glassgrad.recordFile", arguments=[uri]))  # recorded by the server itself
+    assert result["exitCode"] == 0
+    line = line_of(path, "LOOP-LINE")
+    found = await hints(client, uri)
+    assert found[line] == "(5, 2) (shape varies: hover)"
+    text = await hover(client, uri, line)
+    assert "`matmul` (2, 2) ×1" in text and "`matmul` (3, 2) ×1" in text and \
+        "`matmul` (5, 2) ×1" in text
+
+
+async def test_multi_root_workspaces_read_their_own_runs(client, workspace, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "train.py").write_text(LOOP.replace("(2, 3, 5)", "(7,)"))
+    subprocess.run([sys.executable, "-m", "glassgrad.cli", "run", "train.py"], cwd=other,
+                   env=env(), capture_output=True, timeout=60, check=True)
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(
+            added=[types.WorkspaceFolder(uri=other.as_uri(), name="other")], removed=[])))
+    here = await hints(client, open_document(client, workspace / "train.py"))
+    there = await hints(client, open_document(client, other / "train.py"))
+    assert here[line_of(workspace / "train.py", "HIDDEN-LINE")] == "(32, 16)"
+    assert there[line_of(other / "train.py", "LOOP-LINE")] == "(7, 2)"

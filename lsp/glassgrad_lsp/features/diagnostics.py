@@ -5,8 +5,12 @@ them."""
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 from pygls.uris import from_fs_path
+
+from glassgrad import runs
 
 from ..facts import findings
 
@@ -20,14 +24,32 @@ def register(server) -> None:
 
 
 def publish(ls, uri: str) -> None:
+    """Compute the document's diagnostics off the event loop (on a big run they take a moment:
+    hover and inlay hints must not wait), then publish them."""
     view = ls.view(uri)
-    items = []
-    if view is not None:
+    if view is None:
+        _send(ls, uri, None, [])
+        return
+    settings = ls.settings
+
+    def compute() -> list:
         try:
-            found = findings(view, ls.settings)
+            with runs.Run(view.handle.path) as run:
+                return findings(view, settings, run)
         except Exception as e:  # noqa: BLE001 - a broken store never breaks the editor
             ls.log(f"glassgrad: diagnostics of {uri}: {e}")
-            found = []
+            return []
+
+    async def later() -> None:
+        found = await asyncio.get_running_loop().run_in_executor(None, compute)
+        _send(ls, uri, view, found)
+
+    asyncio.ensure_future(later())
+
+
+def _send(ls, uri: str, view, found: list) -> None:
+    items = []
+    if view is not None and uri in ls.workspace.text_documents:
         lines = ls.workspace.get_text_document(uri).lines
         for f in found:
             text = lines[f.line - 1] if f.line <= len(lines) else ""
