@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 from typing import Any
 
 from lsprotocol import types
@@ -20,6 +21,7 @@ from .facts import View, view_of
 from .settings import Settings
 
 NAME = "glassgrad"
+MAX_UNOPENED = 16 << 20  # bytes of a document read from disk
 
 
 class GlassgradServer(LanguageServer):
@@ -41,12 +43,21 @@ class GlassgradServer(LanguageServer):
             pass
 
     def document(self, uri: str) -> tuple[str, str] | None:
-        """(absolute file path, buffer text) of an open ``file:`` document."""
+        """(absolute file path, buffer text) of a ``file:`` document: the editor's buffer, or
+        for a document the editor did not open, the file when it is a readable regular file
+        of at most ``MAX_UNOPENED`` bytes (never a FIFO, a device or a folder)."""
         path = to_fs_path(uri)
         if not path:
             return None
-        text = self.workspace.get_text_document(uri).source
-        return os.path.abspath(path), text
+        doc = self.workspace.get_text_document(uri)
+        try:
+            if doc.version is None:  # not opened by the editor: pygls would read the path
+                st = os.stat(path)
+                if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_UNOPENED:
+                    return None
+            return os.path.abspath(path), doc.source
+        except (OSError, ValueError):  # gone, unreadable, not UTF-8, a NUL in the path
+            return None
 
     def view(self, uri: str) -> View | None:
         """The document seen through the run it reads (None: no run recorded it)."""

@@ -46,6 +46,8 @@ class Settings:
                 ok = False
             if name == "stale" and value not in ("mark", "hide"):
                 ok = False
+            if name == "live_poll_seconds" and ok and not 0.05 <= value <= 3600:
+                ok = False  # 0 or less would poll without a pause
             if ok:
                 values[name] = float(value) if want == "float" else value
             else:

@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams as BadArguments  # -32602, not a failure
 from pygls.uris import to_fs_path
 
 from . import lifecycle
@@ -35,7 +36,7 @@ def register(server) -> None:
     def list_runs(ls, *args: Any) -> list[dict]:
         path = _path(args[0]) if args else None
         if path is None:
-            raise ValueError("glassgrad.listRuns needs a document uri")
+            raise BadArguments("glassgrad.listRuns needs a document uri")
         return [{"path": i.path, "name": i.name, "status": i.status, "started": i.started,
                  "iterations": i.iterations} for i in ls.catalog.candidates(path)]
 
@@ -47,7 +48,7 @@ def register(server) -> None:
             ls.catalog.chosen.pop(path, None)
         else:
             if not isinstance(run, str) or ls.catalog.handle(run) is None:
-                raise ValueError(f"not a readable run store: {run!r}")
+                raise BadArguments(f"not a readable run store: {run!r}")
             ls.catalog.chosen[path] = run
         lifecycle.refresh(ls)
         return {"document": path, "run": run}
@@ -68,7 +69,7 @@ def register(server) -> None:
             raise PermissionError("glassgrad.recordFile is not offered over TCP")
         path = _path(args[0]) if args else None
         if path is None or not os.path.isfile(path):
-            raise ValueError(f"not a file: {args[0] if args else None!r}")
+            raise BadArguments(f"not a file: {args[0] if args else None!r}")
         folder = next((f for f in ls.catalog.folders
                        if path.startswith(os.path.join(f, ""))), os.path.dirname(path))
         ls.window_show_message(types.ShowMessageParams(
