@@ -83,9 +83,9 @@ class GlassgradServer(LanguageServer):
 
 
 def build_server() -> GlassgradServer:
-    from .features import code_lens, commands, diagnostics, hover, inlay_hints, lifecycle
+    from .features import code_lens, commands, diagnostics, graph, hover, inlay_hints, lifecycle
 
     server = GlassgradServer()
-    for feature in (lifecycle, hover, inlay_hints, diagnostics, code_lens, commands):
+    for feature in (lifecycle, hover, inlay_hints, diagnostics, code_lens, commands, graph):
         feature.register(server)
     return server

@@ -240,3 +240,32 @@ async def test_multi_root_workspaces_read_their_own_runs(client, workspace, tmp_
     there = await hints(client, open_document(client, other / "train.py"))
     assert here[line_of(workspace / "train.py", "HIDDEN-LINE")] == "(32, 16)"
     assert there[line_of(other / "train.py", "LOOP-LINE")] == "(7, 2)"
+
+
+def test_graph_requests_for_views_without_a_debug_session(workspace, tmp_path):
+    """Over raw JSON (the result keys include `from`, which a Python client would rename)."""
+    from lsp_server import LspServer
+
+    server = LspServer(str(tmp_path))
+    channel = server.client()
+    uri = (workspace / "train.py").as_uri()
+    listed = channel.call("glassgrad/runs", {"uri": uri})["result"]
+    assert {r["name"].split("-")[2] for r in listed} == {"train", "nan", "fail"}
+    graph = channel.call("glassgrad/graph", {"uri": uri})["result"]
+    assert graph["phase"] == "recorded" and "train" in graph["run"]
+    ops = {n["op"] for n in graph["nodes"]}
+    assert {"linear", "relu", "log_softmax", "nll_loss"} <= ops
+    by_id = {n["id"]: n for n in graph["nodes"]}
+    loss = next(n for n in graph["nodes"] if n["op"] == "nll_loss")
+    assert graph["roots"] == [loss["id"]] and loss["name"] == "NllLossBackward"
+    into_loss = [e for e in graph["edges"] if e["to"] == loss["id"]]
+    assert by_id[into_loss[0]["from"]]["op"] == "log_softmax"
+    assert into_loss[0]["shape"] == [32, 3]
+    assert all(e["from"] in by_id or e["from"].startswith("t") for e in graph["edges"])
+    assert any(leaf["shape"] == [16, 8] for leaf in graph["leaves"])  # fc1's weight
+    small = channel.call("glassgrad/graph", {"run": graph["run"], "maxNodes": 2})["result"]
+    assert small["truncated"] and len(small["nodes"]) == 2 and small["totalNodes"] > 2
+    missing = channel.call("glassgrad/graph", {"run": str(tmp_path / "none.db")})
+    assert missing["error"]["message"]  # an error, answered
+    channel.close()
+    server.proc.wait(10)
