@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -364,14 +365,15 @@ def test_tcp_beyond_repair_closes_with_a_reason_and_the_next_client_is_served(
     (frame({"jsonrpc": "2.0", "id": 1, "result": None}), "a response before"),
     (frame([1]), "not a list"),
     (raw(b"hello"), "not JSON"),
+    (b"Content-Length: %d\r\n\r\n{" % (2 * MiB), "over the limit of 1048576 bytes"),
 ], ids=["no token", "wrong token", "token a number", "empty token", "hover first",
         "a notification first", "exit first", "shutdown first", "a response first",
-        "a list", "not JSON"])
+        "a list", "not JSON", "2 MiB before the token"])
 def test_tcp_without_the_token_is_refused_and_closed(tcp, first, reason):
     threads, lines = tcp.threads(), len(tcp.lines)
     ch = tcp.connect()
     ch.send_raw(first + frame(hover(99, URI)))  # the hover after it is never read
-    m = _refused(ch, reason, -32700 if reason == "not JSON" else -32600)
+    m = _refused(ch, reason, -32700 if "JSON" in reason or "limit" in reason else -32600)
     assert m["id"] in (None, 1)
     tcp.wait_line("refused a client", after=lines)
     assert tcp.proc.poll() is None  # `exit` first did not end the server
@@ -405,6 +407,30 @@ def test_tcp_an_authenticated_client_may_stay_idle(tcp):
     ch = tcp.client()
     time.sleep(2.5)  # past the auth timeout
     assert ch.call("textDocument/hover", hover(0, URI)["params"])["result"] is None
+    ch.close()
+
+
+def test_tcp_nothing_reaches_a_connection_before_its_token(tcp, tmp_path):
+    """A run that changes after one client left makes the server publish diagnostics again:
+    a connection that has not proved the token must not receive them."""
+    runs = tmp_path / ".glassgrad" / "runs"
+    runs.mkdir(parents=True)
+    (tmp_path / "x.py").write_text("x = 1\n")
+    first = tcp.client()
+    first.send(notification("workspace/didChangeConfiguration", {
+        "settings": {"glassgrad": {"livePollSeconds": 0.1}}}))
+    first.send(notification("textDocument/didOpen", {"textDocument": {
+        "uri": (tmp_path / "x.py").as_uri(), "languageId": "python", "version": 1,
+        "text": "x = 1\n"}}))
+    first.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+    first.close()
+    stranger = tcp.connect()
+    time.sleep(0.3)
+    (runs / "new.db").write_bytes(b"")  # the runs folder changed: diagnostics again
+    _refused(stranger, "within 1.5 s", -32600)  # and nothing else
+    ch = tcp.client()
+    ch.send(notification("workspace/didChangeConfiguration", {
+        "settings": {"glassgrad": {"livePollSeconds": 1}}}))
     ch.close()
 
 
@@ -503,3 +529,10 @@ def test_tcp_exit_ends_the_server_and_removes_its_connection_file(tmp_path):
         with pytest.raises(OSError):
             socket.create_connection((s.info["host"], s.info["port"]), 2).close()
         assert not s.tracebacks(), s.lines
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "x", "1e9"])
+def test_auth_timeout_must_be_a_sensible_time(value):
+    r = subprocess.run([sys.executable, "-m", "glassgrad.cli", "lsp", "--tcp",
+                        "--auth-timeout", value], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "--auth-timeout" in r.stderr, r.stderr
