@@ -176,26 +176,31 @@ def _serve(srv: socket.socket, gate: Gate, details: dict, args: argparse.Namespa
     folder = runfiles.private_dir()
     runfiles.sweep_runfiles(folder)
     path = args.connection_file or os.path.join(folder, f"dap-{os.getpid()}.json")
-    runfiles.write_private_json(path, {**details, "pid": os.getpid()})
-    where = (f"127.0.0.1:{details['port']}" if "port" in details else details["socket"])
-    print(f"glassgrad dap: listening on {where}", file=sys.stderr, flush=True)
-    print(f"glassgrad dap: connection file {path} (readable by you only)", file=sys.stderr,
-          flush=True)
-    listener = Listener(srv, gate, args, diagnostics, peer_check)
-    try:
-        with _exit_on_sigterm():
-            listener.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        srv.close()
-        listener.close()
+    listener = None
+    # SIGTERM unwinds from before the connection file exists: a client that reads the file
+    # and stops the adapter at once never leaves it behind
+    with _exit_on_sigterm():
         try:
-            runfiles.remove_own(path)
-        except OSError:
+            runfiles.write_private_json(path, {**details, "pid": os.getpid()})
+            where = (f"127.0.0.1:{details['port']}" if "port" in details
+                     else details["socket"])
+            print(f"glassgrad dap: listening on {where}", file=sys.stderr, flush=True)
+            print(f"glassgrad dap: connection file {path} (readable by you only)",
+                  file=sys.stderr, flush=True)
+            listener = Listener(srv, gate, args, diagnostics, peer_check)
+            listener.serve_forever()
+        except KeyboardInterrupt:
             pass
-        if cleanup is not None:
-            cleanup()
+        finally:
+            srv.close()
+            if listener is not None:
+                listener.close()
+            try:
+                runfiles.remove_own(path)
+            except OSError:
+                pass
+            if cleanup is not None:
+                cleanup()
     return 0
 
 

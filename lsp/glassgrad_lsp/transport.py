@@ -38,6 +38,7 @@ import hmac
 import logging
 import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -449,6 +450,8 @@ def serve_tcp(server: Any, port: int, host: str = "127.0.0.1", auth_timeout: flo
     """Serve one client at a time on loopback; the token goes in the connection file."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError("glassgrad lsp listens on loopback only")
+    if threading.current_thread() is threading.main_thread():  # SIGTERM: unwind, clean up
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     listener = socket.create_server((host, port))
     folder = private_dir()
     sweep(folder, _CONNECTION_FILE)

@@ -106,15 +106,16 @@ def test_idle_connections_are_bounded_and_time_out(caplog):
             socks.append(socket.create_connection(("127.0.0.1", srv.port), timeout=5))
         wait_for(lambda: "all 8 connection slots are taken" in caplog.text, 5, "a busy line")
         assert threading.active_count() <= baseline + 2 * 8 + 2
-        refused = 0
-        for s in socks:
-            s.settimeout(3)
+        refused = closed = 0
+        for s in socks:  # each one is refused at once, or closed after the handshake timeout
+            s.settimeout(10)
             try:
                 answer = s.recv(200)
-            except (ConnectionResetError, TimeoutError):
+            except ConnectionResetError:
                 answer = b""
             refused += answer.startswith(b"HTTP/1.1 503")
-        assert refused >= 50
+            closed += answer == b""
+        assert refused + closed == len(socks) and refused >= 1, (refused, closed)
         wait_for(lambda: threading.active_count() <= baseline, 10, "threads to be given back")
         assert "no handshake within 0.5 s" in caplog.text
         with connect(srv.url, additional_headers={"Authorization": f"Bearer {srv.token}"},
