@@ -12,6 +12,11 @@ if ! command -v tmux >/dev/null; then
 fi
 # the third-party DAP client of tests/debugger/test_third_party_client.py (skipped without npm)
 if command -v npm >/dev/null; then npm ci --prefix tests/debugger/js --no-audit --no-fund; fi
+# the VS Code extension (Node 20): type-check, lint, build, unit tests, the .vsix
+npm ci --prefix vscode-extension --no-audit --no-fund
+for step in typecheck lint build test package; do
+    GLASSGRAD_TEST_PYTHON=python npm run --prefix vscode-extension --silent "$step"
+done
 # two test workers on two cores: one BLAS/OpenMP thread each, or they oversubscribe the CPU
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 python -m pytest -n 2 "$@"
