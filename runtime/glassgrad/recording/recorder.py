@@ -286,7 +286,14 @@ class Recorder(Observer):
         next is recorded, so that its ops are not even delivered when it is not."""
         self._ended_at = (time.time(), perf_counter())
         if self._next is None and self.writer is not None:
-            self._next = nxt = self._decide(self.clock.index + 1)
+            s, k = self.sampler, self.clock.index + 1
+            if s.sample_every is None and s.record_first <= k < s.next_at and \
+                    not self._force_record and not self.options.anomaly:
+                self._next = _SKIPPED["sampled out"]  # the common case, decided at once
+                if not self._skipping:
+                    self._skip(True)
+                return
+            self._next = nxt = self._decide(k)
             self._skip(not nxt[3] and not nxt[0])
 
     def _skip(self, skip: bool) -> None:
@@ -322,14 +329,18 @@ class Recorder(Observer):
 
     def _tick(self) -> None:
         clock = self.clock
-        if not clock.before_event():
+        if not clock.pending:
             return
+        clock.pending = False  # IterationClock.before_event, inline: this runs every iteration
+        clock.index += 1
         it, nxt, ended_at = self._it, self._next, self._ended_at
         if self._skipping and nxt is not None and nxt[1] == it.reason and ended_at:
             # the common case of a long run, kept short: a skipped iteration after another
             w = self.writer
             self.sampler.plain(ended_at[1] - it.t0)
-            w.put_wait("iterations", it.row(ended_at[0], w.dropped))
+            w.put_wait("iterations", (it.index, it.started, ended_at[0], it.loss, 0, it.reason,
+                                      None, None, None, None, it.anomalies,
+                                      w.dropped - it.dropped_at_start, it.optimizer, it.lr))
             it.index, (it.started, it.t0) = clock.index, ended_at
             it.loss = it.optimizer = it.lr = None
             it.anomalies, it.dropped_at_start = 0, w.dropped
