@@ -50,6 +50,11 @@ export class LanguageClientManager {
     return this.python;
   }
 
+  /** running; starting (checking the interpreter, starting the server); else unavailable. */
+  get status(): "running" | "starting" | "unavailable" {
+    return this.client !== undefined ? "running" : this.starting !== undefined ? "starting" : "unavailable";
+  }
+
   onCommand(listener: ServerCommandListener): void {
     this.listeners.push(listener);
   }
@@ -62,9 +67,15 @@ export class LanguageClientManager {
   /** Starts the client unless it runs; resolves when it runs or could not start. */
   start(): Promise<void> {
     if (this.client !== undefined) return Promise.resolve();
-    this.starting ??= this.doStart().finally(() => {
-      this.starting = undefined;
-    });
+    if (this.starting === undefined) {
+      this.starting = this.doStart()
+        .catch((e) => this.log(`The language server did not start: ${String(e)}`))
+        .finally(() => {
+          this.starting = undefined;
+          this.changedState();
+        });
+      this.changedState();
+    }
     return this.starting;
   }
 
@@ -80,7 +91,6 @@ export class LanguageClientManager {
         this.told.add(key);
         void this.environment.report(interpreter, problemOf(interpreter, check, "start its language server"));
       }
-      this.changedState();
       return;
     }
     const config = this.api.workspace.getConfiguration("glassgrad");
@@ -103,12 +113,10 @@ export class LanguageClientManager {
       } catch {
         // it never ran
       }
-      this.changedState();
       return;
     }
     this.client = client;
     this.python = interpreter.command;
-    this.changedState();
   }
 
   async stop(): Promise<void> {

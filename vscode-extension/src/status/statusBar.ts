@@ -195,6 +195,13 @@ export class StatusBar implements SessionListener, ServerCommandListener {
       return;
     }
     const uri = document.uri.toString();
+    if (this.languageClient.status === "starting") {
+      this.show(
+        { text: "$(loading~spin) glassgrad", tooltip: "Starting glassgrad's language server" },
+        { command: "glassgrad.showLog", title: "Show Log" },
+      );
+      return;
+    }
     if (this.languageClient.current === undefined) {
       this.show(
         {

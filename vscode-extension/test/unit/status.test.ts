@@ -138,6 +138,7 @@ describe("the status bar item", () => {
     const asked: string[] = [];
     const manager = {
       current: {},
+      status: "running",
       onCommand: (l: (typeof listeners.command)[0]) => listeners.command.push(l),
       onDidChangeState: (l: () => void) => listeners.state.push(l),
       listRuns: async (uri: { toString(): string }) => {
@@ -148,7 +149,7 @@ describe("the status bar item", () => {
     } as unknown as LanguageClientManager;
     const subscriptions: Array<{ dispose(): unknown }> = [];
     const bar = new StatusBar(fake.api, manager, subscriptions);
-    return { fake, bar, item: fake.items[0], asked, listeners, dispose: () => subscriptions.forEach((s) => s.dispose()) };
+    return { fake, bar, manager, item: fake.items[0], asked, listeners, dispose: () => subscriptions.forEach((s) => s.dispose()) };
   }
   const settle = () => new Promise((r) => setTimeout(r, 5));
 
@@ -163,6 +164,19 @@ describe("the status bar item", () => {
       title: "Show Graph",
       arguments: [{ run: "/p/.glassgrad/runs/train-1.db", file: "/p/train.py", line: 5 }],
     });
+    dispose();
+  });
+
+  it("says so while the language server starts, and when it cannot", async () => {
+    const { item, bar, manager, dispose } = setup();
+    await settle();
+    Object.assign(manager, { current: undefined, status: "starting" });
+    bar.render();
+    assert.equal(item.text, "$(loading~spin) glassgrad");
+    Object.assign(manager, { status: "unavailable" });
+    bar.render();
+    assert.equal(item.text, "$(warning) glassgrad");
+    assert.deepEqual(item.command, { command: "glassgrad.selectInterpreter", title: "Select Interpreter" });
     dispose();
   });
 
