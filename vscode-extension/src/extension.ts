@@ -6,6 +6,8 @@ import { StatusBar } from "./status/statusBar";
 import { realVsCodeApi } from "./vscodeApi";
 import { registerWebviews } from "./webviews";
 
+let stopLanguageServer: (() => Promise<void>) | undefined;
+
 export function activate(context: vscode.ExtensionContext): void {
   const api = realVsCodeApi();
   const output = api.window.createOutputChannel("glassgrad");
@@ -14,9 +16,13 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const environment = registerPython(api, context, log);
   const languageClient = registerLanguageClient(api, context, environment, output, log);
+  stopLanguageServer = () => languageClient.stop();
   const sessions = registerDebugger(api, context, environment, log, () => output.show());
   sessions.addListener(new StatusBar(api, languageClient, context.subscriptions));
   registerWebviews(context, { languageClient: () => languageClient.current, log });
 }
 
-export function deactivate(): void {}
+/** VS Code waits for the language server's shutdown. */
+export function deactivate(): Promise<void> | undefined {
+  return stopLanguageServer?.();
+}
