@@ -17,6 +17,10 @@ npm ci --prefix vscode-extension --no-audit --no-fund
 for step in typecheck lint build test package; do
     GLASSGRAD_TEST_PYTHON=python npm run --prefix vscode-extension --silent "$step"
 done
+# the VS Code end-to-end scenario (tests/e2e/test_vscode.py): chromium, Node 24, code-server and
+# playwright-core under tests/e2e/vscode/ (about 2 minutes the first time, then nothing)
+bash tests/e2e/vscode/setup.sh
+export GLASSGRAD_E2E_VSCODE=1  # that test fails, instead of skipping, when any of it is missing
 # two test workers on two cores: one BLAS/OpenMP thread each, or they oversubscribe the CPU
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 python -m pytest -n 2 "$@"
