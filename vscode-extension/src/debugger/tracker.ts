@@ -68,6 +68,11 @@ export class SessionTrackers implements vscode.DebugAdapterTrackerFactory {
         for (const l of this.listeners) l.toAdapter(session, message);
       },
       onError: (error: Error) => {
+        if (ending) {
+          // the session is ending: the adapter closing its streams is how it ends
+          this.log(`glassgrad dap: ${error.message} (the session was ending)`);
+          return;
+        }
         const p = process();
         report(errorReport(error, p?.command ?? "glassgrad dap"), p ? readTail(p.stderrFile) : "");
       },

@@ -7,7 +7,19 @@ import { CLIENT_ID, CLIENT_NAME, serverCommandsToRegister } from "./options";
 
 export function clientFactory(outputChannel: vscode.OutputChannel): ClientFactory {
   return (server, options) => {
-    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, server, { ...options, outputChannel });
+    let running = (): boolean => false;
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, server, {
+      ...options,
+      outputChannel,
+      middleware: {
+        workspace: {
+          // a settings change while the server starts would fail (and pop an error); the
+          // server gets the settings in `initialize` anyway
+          didChangeConfiguration: (sections, next) => (running() ? next(sections) : Promise.resolve()),
+        },
+      },
+    });
+    running = () => client.isRunning();
     const feature = client.getFeature(ExecuteCommandRequest.method);
     const register = feature.register.bind(feature);
     feature.register = (data: { id: string; registerOptions: ExecuteCommandOptions }) =>

@@ -127,8 +127,10 @@ describe("an adapter that dies is reported", () => {
       const tracker = trackers.createDebugAdapterTracker({ id: "b" } as never);
       tracker.onDidSendMessage!({ type: "response", command: "initialize", success: true });
       tracker.onWillReceiveMessage!({ type: "request", command: "disconnect" });
+      tracker.onError!(new Error("read error")); // the adapter closing its pipe as it ends
       tracker.onExit!(0, undefined);
       assert.equal(fake.named("showErrorMessage").length, 1);
+      assert.ok(logs.some((l) => l.includes("read error (the session was ending)")));
       assert.ok(!fs.existsSync(clean));
       assert.deepEqual(ended, ["a", "b"]);
       assert.equal(adapters.processes.size, 0);
