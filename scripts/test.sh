@@ -17,6 +17,13 @@ npm ci --prefix vscode-extension --no-audit --no-fund
 for step in typecheck lint build test package; do
     GLASSGRAD_TEST_PYTHON=python npm run --prefix vscode-extension --silent "$step"
 done
+# the webviews in headless Chromium (Debian's chromium, driven by playwright-core)
+if ! command -v chromium >/dev/null; then
+    sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+    $sudo apt-get install -y -q chromium >/dev/null 2>&1 ||
+        { $sudo apt-get update -q && $sudo apt-get install -y -q chromium; }
+fi
+npm run --prefix vscode-extension --silent test:webview
 # the VS Code end-to-end scenario (tests/e2e/test_vscode.py): chromium, Node 24, code-server and
 # playwright-core under tests/e2e/vscode/ (about 2 minutes the first time, then nothing)
 bash tests/e2e/vscode/setup.sh

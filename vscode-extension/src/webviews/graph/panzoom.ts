@@ -15,6 +15,8 @@ export class PanZoom {
   private drag: { x: number; y: number; moved: boolean } | undefined;
   /** true right after a drag, so the click that ends it selects nothing */
   dragged = false;
+  /** the view shows the automatic overview (no pan or zoom since): a resize redoes it */
+  auto = false;
 
   constructor(
     private readonly svg: SVGSVGElement,
@@ -24,6 +26,7 @@ export class PanZoom {
       "wheel",
       (e) => {
         e.preventDefault();
+        this.auto = false;
         if (e.ctrlKey || e.metaKey) {
           const r = svg.getBoundingClientRect();
           this.zoomAt(this.t.k * Math.exp(-e.deltaY * 0.002), e.clientX - r.left, e.clientY - r.top);
@@ -43,7 +46,10 @@ export class PanZoom {
       if (!this.drag) return;
       const dx = e.clientX - this.drag.x;
       const dy = e.clientY - this.drag.y;
-      if (Math.abs(dx) + Math.abs(dy) > 2) this.drag.moved = true;
+      if (Math.abs(dx) + Math.abs(dy) > 2) {
+        this.drag.moved = true;
+        this.auto = false;
+      }
       this.drag.x = e.clientX;
       this.drag.y = e.clientY;
       this.set({ ...this.t, x: this.t.x + dx, y: this.t.y + dy });
@@ -70,6 +76,7 @@ export class PanZoom {
   }
 
   zoomBy(factor: number): void {
+    this.auto = false;
     const r = this.svg.getBoundingClientRect();
     this.zoomAt(this.t.k * factor, r.width / 2, r.height / 2);
   }
@@ -84,6 +91,8 @@ export class PanZoom {
   /** Fit the graph, or when that would be too small to read, its top at a readable scale. */
   overview(width: number, height: number, readable = 0.6): void {
     const r = this.svg.getBoundingClientRect();
+    this.auto = true;
+    if (r.width < 2 || r.height < 2) return; // hidden: the resize that shows it fits
     const whole = Math.min((r.width - 16) / Math.max(1, width), (r.height - 16) / Math.max(1, height));
     if (whole >= readable) {
       this.fit(width, height);
@@ -95,6 +104,7 @@ export class PanZoom {
 
   /** Put a point of the graph at the middle of the view, zooming in to at least `minScale`. */
   center(gx: number, gy: number, minScale = 0.7): void {
+    this.auto = false;
     const r = this.svg.getBoundingClientRect();
     const k = Math.max(this.t.k, minScale);
     this.set({ k, x: r.width / 2 - gx * k, y: r.height / 2 - gy * k });

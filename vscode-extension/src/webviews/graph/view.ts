@@ -78,6 +78,7 @@ export class GraphView {
   private revealNext: string | null = null;
   private lastCurrent: string | null = null;
   private queued = false;
+  private drawn: { width: number; height: number } | undefined;
   private anchor: string | undefined;
   private liveTimer: number | undefined;
   private notes: string[] = [];
@@ -119,6 +120,10 @@ export class GraphView {
     this.svg.addEventListener("mouseover", (e) => this.hover(e.target as Element));
     this.svg.addEventListener("focusin", (e) => this.hover(e.target as Element));
     this.svg.addEventListener("mouseleave", () => this.showDetails(null));
+    // the panel changes size (an editor opens beside it): keep the overview if nobody moved it
+    window.addEventListener("resize", () => {
+      if (this.pz.auto && this.drawn) this.pz.overview(this.drawn.width, this.drawn.height);
+    });
   }
 
   // ---- messages ----
@@ -284,6 +289,7 @@ export class GraphView {
     const screenBefore = before ? this.pz.screen(before.x, before.y) : undefined;
     const layout = await layoutGraph(this.elk, model, this.fold(), this.measure);
     this.placed = renderGraph(this.viewport, model, layout, { current: this.graph?.current ?? null, selected: this.marked() });
+    this.drawn = { width: layout.width, height: layout.height };
     byId("toggle-leaves").setAttribute("aria-pressed", String(this.showLeaves));
     const hidden = this.showLeaves ? 0 : model.leaves.size;
     this.setNote("leaves", hidden ? `${formatCount(hidden)} tensors hidden (Tensors shows them)` : "");
@@ -307,9 +313,8 @@ export class GraphView {
     this.svg.dataset.edges = String(layout.edges.length);
   }
 
-  private fit(width?: number, height?: number): void {
-    const bbox = width !== undefined && height !== undefined ? { width, height } : this.viewport.getBBox();
-    this.pz.fit(bbox.width, bbox.height);
+  private fit(): void {
+    if (this.drawn) this.pz.fit(this.drawn.width, this.drawn.height);
   }
 
   // ---- interaction ----

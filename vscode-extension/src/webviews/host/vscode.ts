@@ -6,6 +6,9 @@ import type { DebugEvent, Disposable, Host, PanelLike, StackItem } from "./api";
 /** Requests after which the debuggee runs (VS Code does not always get a `continued` event). */
 const RESUMING = new Set(["continue", "next", "stepIn", "stepOut", "stepBack", "reverseContinue", "goto"]);
 
+/** How long a request waits for the language server to be running. */
+const LSP_WAIT_MS = 20_000;
+
 export interface HostDeps {
   languageClient: () => { sendRequest(method: string, params: unknown): Promise<unknown> } | undefined;
   log: (msg: string) => void;
@@ -107,8 +110,13 @@ export function vscodeHost(context: vscode.ExtensionContext, deps: HostDeps): Ho
       return { dispose: () => listeners.delete(l) };
     },
     async lspRequest(method, params) {
-      const client = deps.languageClient();
-      if (!client) throw new Error("glassgrad's language server is not running");
+      // the server starts with the extension: a command that activated it waits for it a while
+      let client = deps.languageClient();
+      for (let waited = 0; !client && waited < LSP_WAIT_MS; waited += 250) {
+        await new Promise((done) => setTimeout(done, 250));
+        client = deps.languageClient();
+      }
+      if (!client) throw new Error("glassgrad's language server is not running (the glassgrad output says why)");
       return client.sendRequest(method, params);
     },
     activeEditor() {

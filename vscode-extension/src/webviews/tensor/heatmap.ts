@@ -16,6 +16,7 @@ export interface Cell {
 
 export class Heatmap {
   readonly canvas: HTMLCanvasElement;
+  private readonly box: HTMLDivElement;
   private grid: Grid | undefined;
   private zoomLevel = 1;
   private fitted = true;
@@ -30,9 +31,15 @@ export class Heatmap {
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute("role", "img");
     this.canvas.setAttribute("aria-label", "heatmap of the tensor's values; arrow keys move the read-out");
-    container.append(this.canvas);
+    this.box = document.createElement("div");
+    this.box.className = "cell-box";
+    this.box.hidden = true;
+    container.append(this.canvas, this.box);
     this.canvas.addEventListener("mousemove", (e) => this.hoverAt(e.offsetX, e.offsetY));
-    this.canvas.addEventListener("mouseleave", () => this.onHover(undefined));
+    this.canvas.addEventListener("mouseleave", () => {
+      this.box.hidden = true;
+      this.onHover(undefined);
+    });
     this.canvas.addEventListener("keydown", (e) => this.onKey(e));
     container.addEventListener(
       "wheel",
@@ -81,6 +88,11 @@ export class Heatmap {
     this.applyZoom();
   }
 
+  /** After a resize: fit again unless the user chose a zoom. */
+  refit(): void {
+    if (this.fitted) this.fit();
+  }
+
   setZoom(z: number): void {
     this.fitted = false;
     this.zoomLevel = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, z));
@@ -112,7 +124,19 @@ export class Heatmap {
     const [sx, sy] = this.cellSize();
     const cell = this.cellAt(Math.floor(y / sy), Math.floor(x / sx));
     if (cell) this.cursor = { row: cell.row, col: cell.col };
+    this.mark(cell);
     this.onHover(cell);
+  }
+
+  /** Outline the cell under the pointer or the keyboard cursor. */
+  private mark(cell: Cell | undefined): void {
+    this.box.hidden = !cell;
+    if (!cell) return;
+    const [sx, sy] = this.cellSize();
+    this.box.style.left = `${this.canvas.offsetLeft + cell.col * sx - 1}px`;
+    this.box.style.top = `${this.canvas.offsetTop + cell.row * sy - 1}px`;
+    this.box.style.width = `${Math.max(2, sx)}px`;
+    this.box.style.height = `${Math.max(2, sy)}px`;
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -129,6 +153,8 @@ export class Heatmap {
     const row = Math.min(this.grid.rows - 1, Math.max(0, at.row + (this.cursor ? move[0] : 0)));
     const col = Math.min(this.grid.cols - 1, Math.max(0, at.col + (this.cursor ? move[1] : 0)));
     this.cursor = { row, col };
-    this.onHover(this.cellAt(row, col));
+    const cell = this.cellAt(row, col);
+    this.mark(cell);
+    this.onHover(cell);
   }
 }

@@ -89,7 +89,7 @@ export class TensorView {
     byId("zoom-in").addEventListener("click", () => this.heatmap.setZoom(this.heatmap.zoom * 2));
     byId("zoom-out").addEventListener("click", () => this.heatmap.setZoom(this.heatmap.zoom / 2));
     byId("zoom-fit").addEventListener("click", () => this.heatmap.fit());
-    window.addEventListener("resize", () => this.heatmap.fit());
+    window.addEventListener("resize", () => this.heatmap.refit());
   }
 
   private request(target: TensorTarget, slice: SliceEntry[] | null): void {
