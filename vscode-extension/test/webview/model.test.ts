@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import ELK from "elkjs/lib/elk.bundled.js";
-import type { GraphResponse, TensorResponse } from "../../src/shared/messages";
+import type { GraphResponse, LiveEvent, TensorResponse } from "../../src/shared/messages";
 import { estimate, layoutGraph } from "../../src/webviews/graph/layout";
 import { LiveGraph, MAX_LIVE_NODES } from "../../src/webviews/graph/live";
 import { buildModel, expandWithin, nodesAt, representative, visibleCount, visibleEdges } from "../../src/webviews/graph/model";
@@ -79,6 +79,23 @@ describe("live graph from glassgrad/op events", () => {
     live.apply([{ type: "iteration", iteration: 2 }]);
     assert.equal(live.value.nodes.length, 0);
     assert.equal(live.value.iteration, 2);
+  });
+
+  it("reads the adapter's recorded events: iteration 0 starts without an `iteration` event", () => {
+    const events = JSON.parse(readFileSync(join(FIXTURES, "live-events.json"), "utf8")) as LiveEvent[];
+    const live = new LiveGraph(undefined);
+    live.apply(events.slice(0, events.findIndex((e) => e.type === "backward")));
+    assert.equal(live.value.iteration, 0);
+    assert.deepEqual(live.value.nodes.map((n) => n.op), ["nll_loss", "log_softmax", "linear", "tanh", "linear"]);
+    assert.equal(live.value.leaves.length, 6);
+    live.apply(events);
+    assert.equal(live.value.iteration, 2);
+    assert.equal(live.value.nodes.length, 5);
+    // grown from a stopped graph: no node is current once the program runs
+    const grown = new LiveGraph(graph("backward"));
+    grown.apply([{ type: "backward", iteration: 0, node: 9 }]);
+    assert.equal(grown.value.current, null);
+    assert.equal(grown.value.nodes.find((n) => n.id === "n9")?.state, "done");
   });
 
   it("keeps the newest nodes and says how many there were", () => {

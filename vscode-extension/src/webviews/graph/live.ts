@@ -1,7 +1,8 @@
 // The graph of the running iteration, grown from `glassgrad/op` events (sessions launched with
-// liveOps): an `iteration` event starts it afresh, each forward `op` with a graph node adds that
-// node and edges from its inputs' producers, each `backward` marks its node done. The newest
-// MAX_LIVE_NODES nodes are kept.
+// liveOps): an `iteration` event (or an event of a newer iteration) starts it afresh, each forward
+// `op` with a graph node adds that node and edges from its inputs' producers, each `backward`
+// marks its node done. Started from a stopped graph, it grows that one: the program runs on, so
+// no node is current any more. The newest MAX_LIVE_NODES nodes are kept.
 
 import type { GraphEdge, GraphNode, GraphResponse, LiveEvent } from "../../shared/messages";
 
@@ -24,6 +25,12 @@ export class LiveGraph {
       ? { ...base, nodes: base.nodes.map((n) => ({ ...n })), edges: [...base.edges], leaves: [...base.leaves] }
       : LiveGraph.empty();
     this.ids = new Set(this.graph.nodes.map((n) => n.id));
+    // without a stopped graph to grow, every input without a producer is a leaf
+    this.clean = base === undefined;
+    if (this.graph.current) {
+      for (const n of this.graph.nodes) if (n.state === "current") n.state = "pending";
+      this.graph.current = null;
+    }
   }
 
   static empty(iteration?: number): GraphResponse {
@@ -42,15 +49,23 @@ export class LiveGraph {
     return changed;
   }
 
+  private reset(iteration: number | undefined): void {
+    this.graph = LiveGraph.empty(iteration);
+    this.producers.clear();
+    this.ids.clear();
+    this.clean = true;
+    this.dropped = 0;
+  }
+
   private applyOne(e: LiveEvent): boolean {
+    const newer = typeof e.iteration === "number" && typeof this.graph.iteration === "number" && e.iteration > this.graph.iteration;
+    if (e.type === "iteration" || newer) {
+      this.reset(e.iteration);
+      if (e.type === "iteration") return true;
+    } else if (this.graph.iteration === undefined && typeof e.iteration === "number") {
+      this.graph.iteration = e.iteration;
+    }
     switch (e.type) {
-      case "iteration":
-        this.graph = LiveGraph.empty(e.iteration);
-        this.producers.clear();
-        this.ids.clear();
-        this.clean = true;
-        this.dropped = 0;
-        return true;
       case "op":
         return this.addOp(e);
       case "backward":

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import type { Server } from "node:http";
 import type { Browser } from "playwright-core";
 import type { GraphResponse, LiveEvent } from "../../../src/shared/messages";
-import { graphDrawn, graphFixture, launch, layoutCount, openView, startServer, type ViewPage } from "./harness";
+import { fixture, graphDrawn, graphFixture, launch, layoutCount, openView, startServer, type ViewPage } from "./harness";
 
 function show(v: ViewPage, graph: GraphResponse, label: string, select: { file: string; line: number } | null = null): Promise<void> {
   return v.send({ type: "graph/show", payload: { graph, source: { kind: graph.phase === "recorded" ? "run" : "session", label }, select } });
@@ -152,48 +152,54 @@ describe("graph view (headless Chromium)", function () {
     await v.close();
   });
 
-  it("grows the running iteration's graph from glassgrad/op events (liveOps)", async function () {
+  it("grows the running iteration's graph from the adapter's glassgrad/op events (liveOps)", async function () {
     const v = await openView(browser, origin, "graph", "dark");
     const f = v.frame;
-    const op = (seq: number, name: string, output: number, inputs: number[], module: string | null): LiveEvent => ({
-      type: "op",
-      iteration: 3,
-      seq,
-      op: name,
-      file: "/project/train.py",
-      line: 10 + seq,
-      function: "train",
-      module,
-      output: { id: output, shape: [4, 8], dtype: "float32" },
-      inputs,
-    });
+    const events = fixture<LiveEvent[]>("live-events.json"); // three SGD iterations, as relayed
+    const backward = events.findIndex((e) => e.type === "backward");
+    const next = events.findIndex((e) => e.type === "iteration");
     await v.send({ type: "graph/status", payload: { text: "running", running: true } });
+    // iteration 0's forward: linear, tanh, linear in Sequential's layers, then the loss
+    await v.send({ type: "graph/ops", payload: { events: events.slice(0, backward) } });
+    await graphDrawn(f);
+    assert.deepEqual((await f.locator(".item.op text.l1").allTextContents()).sort(), ["linear", "linear", "log_softmax", "nll_loss", "tanh"]);
+    assert.equal(await f.locator(".item.leaf").count(), 6); // x, y, two weights, two biases
+    assert.equal(await f.locator("path.edge").count(), 10);
+    assert.equal(await f.locator('.module-open[data-box="Sequential.1"]').count(), 1);
+    assert.match((await f.locator("#info").textContent()) ?? "", /^live · iteration 0 · 5 nodes · 6 tensors/);
+    assert.equal(await f.locator("body.running").count(), 1);
+    await v.screenshot("graph-live-dark");
+    // its backward: every node done
+    let before = await layoutCount(f);
+    await v.send({ type: "graph/ops", payload: { events: events.slice(backward, next) } });
+    await graphDrawn(f, before);
+    assert.equal(await f.locator(".item.op.state-done").count(), 5);
+    // the next iterations start afresh
+    before = await layoutCount(f);
+    await v.send({ type: "graph/ops", payload: { events: events.slice(next) } });
+    await graphDrawn(f, before);
+    assert.match((await f.locator("#info").textContent()) ?? "", /^live · iteration 2 · 5 nodes/);
+    assert.equal(await f.locator(".item.op.state-done").count(), 5);
+    await v.close();
+  });
+
+  it("grows a stopped graph while the program runs on", async function () {
+    const v = await openView(browser, origin, "graph", "dark");
+    const f = v.frame;
+    const graph = graphFixture("backward");
+    await show(v, graph, "modules.py");
+    await graphDrawn(f);
+    assert.equal(await f.locator(".item.op.current").count(), 1);
+    const before = await layoutCount(f);
+    const file = graph.nodes[0].file;
     await v.send({
       type: "graph/ops",
-      payload: {
-        events: [
-          { type: "iteration", iteration: 3 },
-          op(1, "linear", 101, [1, 2, 3], "model.fc1"),
-          op(2, "relu", 102, [101], "model.act"),
-          op(3, "linear", 103, [102, 4, 5], "model.fc2"),
-          op(4, "mse_loss", 104, [103, 6], null),
-        ],
-      },
+      payload: { events: [{ type: "backward", iteration: 0, node: 9, op: "nll_loss", file, line: 25, module: null }, { type: "backward", iteration: 0, node: 8, op: "log_softmax", file, line: 25, module: null }] },
     });
-    await graphDrawn(f);
-    assert.equal(await f.locator(".item.op").count(), 4);
-    assert.equal(await f.locator(".item.leaf").count(), 6);
-    assert.equal(await f.locator("path.edge").count(), 9);
-    assert.match((await f.locator("#info").textContent()) ?? "", /live · iteration 3 · 4 nodes/);
-    assert.equal(await f.locator("body.running").count(), 1);
-    const before = await layoutCount(f);
-    await v.send({ type: "graph/ops", payload: { events: [{ type: "backward", iteration: 3, node: 4 }, { type: "backward", iteration: 3, node: 3 }] } });
     await graphDrawn(f, before);
+    assert.equal(await f.locator(".item.op.current").count(), 0, "running: no current node");
     assert.equal(await f.locator(".item.op.state-done").count(), 2);
-    // a new iteration starts afresh
-    await v.send({ type: "graph/ops", payload: { events: [{ type: "iteration", iteration: 4 }, op(9, "tanh", 201, [7], null)] } });
-    await graphDrawn(f, before + 1);
-    assert.equal(await f.locator(".item.op").count(), 1);
+    assert.equal(await f.locator(".item.op").count(), graph.nodes.length);
     await v.close();
   });
 
