@@ -1,7 +1,7 @@
 """glassgrad: an eager autograd runtime with PyTorch's API on NumPy and CuPy, whose forward and
 backward passes can be stepped through and inspected. ``import glassgrad as gg``."""
 
-from . import autograd, dtypes, nn, optim, utils
+from . import autograd, distributed, dtypes, nn, optim, utils
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backends import device
 from .creation import (

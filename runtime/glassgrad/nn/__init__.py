@@ -1,7 +1,7 @@
 """``glassgrad.nn``: modules, layers, losses, ``functional`` and ``init``, as in PyTorch."""
 
 from ..tensor import Parameter
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, parallel, utils  # noqa: F401
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 
