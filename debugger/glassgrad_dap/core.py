@@ -89,7 +89,8 @@ def initialize_capabilities(body: dict[str, Any] | None) -> dict[str, Any]:
 def launch_arguments(args: dict[str, Any], control_file: str | None) -> dict[str, Any]:
     """debugpy's launch/attach arguments: glassgrad's runtime excluded from "my code" by path
     (not by module: module rules match frame globals' ``__name__`` and would hide backward
-    frames), ``record``/``liveOps`` and the NaN/Inf control file as environment variables."""
+    frames), ``record``/``liveOps``/``torch`` and the NaN/Inf control file as environment
+    variables."""
     args = dict(args)
     rules = list(args.get("rules") or [])
     rules += [{"path": d, "include": False} for d in runtime_dirs()]
@@ -99,6 +100,8 @@ def launch_arguments(args: dict[str, Any], control_file: str | None) -> dict[str
         env.setdefault("GLASSGRAD_RECORD", "1")
     if args.get("liveOps"):
         env.setdefault("GLASSGRAD_LIVE", "1")
+    if args.pop("torch", False):  # `import torch` answered by glassgrad (docs/pytorch.md)
+        env.setdefault("GLASSGRAD_TORCH", "1")
     if control_file is not None:
         env.setdefault(NONFINITE_ENV, control_file)
         env = with_python_path(env, plugin_dir(), os.environ.get("PYTHONPATH"))

@@ -34,7 +34,8 @@ SLICE_ENTRY = (lambda s: s is None or _int(s) or (
 SLICE: Check = ("a list of int, null or [start, stop, step] per dimension",
                 _list_of(SLICE_ENTRY))
 
-_START = {"rules": OBJECTS, "env": ENV, "cwd": STRING, "record": BOOLEAN, "liveOps": BOOLEAN}
+_START = {"rules": OBJECTS, "env": ENV, "cwd": STRING, "record": BOOLEAN, "liveOps": BOOLEAN,
+          "torch": BOOLEAN}
 _FRAME = {"frameId": INTEGER, "threadId": INTEGER}
 
 # the arguments glassgrad reads, per command: name -> what it must be when present

@@ -47,6 +47,11 @@ def _run(args: argparse.Namespace) -> int:
     if target is None:
         print("glassgrad run: give a script or -m MODULE", file=sys.stderr)
         return 2
+    if args.torch:  # before anything imports torch; the environment carries it to children
+        from .torch_alias import ENV, install
+
+        os.environ[ENV] = "1"
+        install()
     argv = [target, *args.args]
     rec = Recorder(command="glassgrad run " + " ".join(argv), argv=argv, stats=args.stats,
                    anomaly=args.detect_anomaly or None, root=args.root, name=args.name or
@@ -241,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--detect-anomaly", action="store_true",
                      help="stop at the first NaN/Inf with the op and its forward line")
     run.add_argument("--live", action="store_true", help="serve the live channel on loopback")
+    run.add_argument("--torch", action="store_true",
+                     help="answer `import torch` with glassgrad: run a PyTorch script unchanged "
+                          "(docs/pytorch.md)")
     run.add_argument("--root", default=None, help=f"run store folder (default {DEFAULT_ROOT})")
     run.add_argument("--name", default=None, help="run name (default: the script's name)")
     run.add_argument("script", nargs="?", help="the script to run")
